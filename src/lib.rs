@@ -1,0 +1,1 @@
+//! vidflow: a declarative workflow runner for TwelveLabs async video analysis.
