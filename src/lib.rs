@@ -1,1 +1,3 @@
 //! vidflow: a declarative workflow runner for TwelveLabs async video analysis.
+
+pub mod contract;
