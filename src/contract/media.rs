@@ -56,7 +56,7 @@ fn media1(message: String) -> MediaViolation {
 pub fn check_media(facts: &MediaFacts) -> Vec<MediaViolation> {
     let mut out = Vec::new();
     let d = facts.duration;
-    if !(d >= MIN_DURATION_S) {
+    if d.is_nan() || d < MIN_DURATION_S {
         out.push(media1(format!("duration {d:.3} s < {MIN_DURATION_S} s")));
     } else if d > MAX_DURATION_S {
         out.push(media1(format!(
