@@ -1,3 +1,13 @@
 //! vidflow: a declarative workflow runner for TwelveLabs async video analysis.
 
+pub mod api;
+pub mod canonical;
+pub mod cli;
 pub mod contract;
+pub mod diag;
+pub mod engine;
+pub mod media;
+pub mod render;
+pub mod sim;
+pub mod state;
+pub mod workflow;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `vidflow` binary: parse arguments, run the library, map errors to exit codes.
+
+fn main() -> std::process::ExitCode {
+    vidflow::cli::main()
+}

@@ -45,10 +45,7 @@ impl fmt::Display for MediaViolation {
 }
 
 fn media1(message: String) -> MediaViolation {
-    MediaViolation {
-        rule: "MEDIA-1",
-        message,
-    }
+    MediaViolation { rule: "MEDIA-1", message }
 }
 
 /// Checks MEDIA-1 (bounds inclusive, orientation-free, OQ-16). Returns every
@@ -59,31 +56,23 @@ pub fn check_media(facts: &MediaFacts) -> Vec<MediaViolation> {
     if d.is_nan() || d < MIN_DURATION_S {
         out.push(media1(format!("duration {d:.3} s < {MIN_DURATION_S} s")));
     } else if d > MAX_DURATION_S {
-        out.push(media1(format!(
-            "duration {d:.1} s exceeds {MAX_DURATION_S} s"
-        )));
+        out.push(media1(format!("duration {d:.1} s exceeds {MAX_DURATION_S} s")));
     }
     let (w, h) = (facts.width, facts.height);
     let (short, long) = (w.min(h), w.max(h));
     if w < MIN_SIDE_PX && h < MIN_SIDE_PX {
-        out.push(media1(format!(
-            "resolution {w}x{h} is below {MIN_SIDE_PX}x{MIN_SIDE_PX}"
-        )));
+        out.push(media1(format!("resolution {w}x{h} is below {MIN_SIDE_PX}x{MIN_SIDE_PX}")));
     } else if short < MIN_SIDE_PX {
         let side = if h < w { "height" } else { "width" };
         out.push(media1(format!("{side} {short} < {MIN_SIDE_PX}")));
     }
     if long > MAX_LONG_SIDE_PX || short > MAX_SHORT_SIDE_PX {
-        out.push(media1(format!(
-            "resolution {w}x{h} exceeds {MAX_LONG_SIDE_PX}x{MAX_SHORT_SIDE_PX}"
-        )));
+        out.push(media1(format!("resolution {w}x{h} exceeds {MAX_LONG_SIDE_PX}x{MAX_SHORT_SIDE_PX}")));
     }
     if short > 0 {
         let aspect = f64::from(long) / f64::from(short);
         if aspect > MAX_ASPECT + 1e-9 {
-            out.push(media1(format!(
-                "aspect ratio {aspect:.2}:1 ({w}x{h}) exceeds {MAX_ASPECT}:1"
-            )));
+            out.push(media1(format!("aspect ratio {aspect:.2}:1 ({w}x{h}) exceeds {MAX_ASPECT}:1")));
         }
     }
     out
@@ -95,25 +84,15 @@ pub fn check_window(start: Option<f64>, end: Option<f64>, d: f64) -> Vec<MediaVi
     let mut out = Vec::new();
     let s = start.unwrap_or(0.0);
     let e = end.unwrap_or(d);
-    let m2 = |message: String| MediaViolation {
-        rule: "MEDIA-2",
-        message,
-    };
+    let m2 = |message: String| MediaViolation { rule: "MEDIA-2", message };
     if s >= d {
-        out.push(m2(format!(
-            "start_time {s} s is not before the video's end ({d} s)"
-        )));
+        out.push(m2(format!("start_time {s} s is not before the video's end ({d} s)")));
     }
     if e > d {
-        out.push(m2(format!(
-            "end_time {e} s is past the video's end ({d} s)"
-        )));
+        out.push(m2(format!("end_time {e} s is past the video's end ({d} s)")));
     }
     if e - s < MIN_WINDOW_S && s < d && e <= d {
-        out.push(m2(format!(
-            "analysis window {s}..{e} s is {:.3} s, shorter than {MIN_WINDOW_S} s",
-            e - s
-        )));
+        out.push(m2(format!("analysis window {s}..{e} s is {:.3} s, shorter than {MIN_WINDOW_S} s", e - s)));
     }
     out
 }
@@ -131,11 +110,7 @@ mod tests {
     use super::*;
 
     fn facts(duration: f64, width: u32, height: u32) -> MediaFacts {
-        MediaFacts {
-            duration,
-            width,
-            height,
-        }
+        MediaFacts { duration, width, height }
     }
 
     fn messages(f: MediaFacts) -> Vec<String> {
@@ -145,14 +120,8 @@ mod tests {
     #[test]
     fn media_6_fixtures_get_their_verdicts() {
         assert!(messages(facts(5.312, 1280, 720)).is_empty());
-        assert_eq!(
-            messages(facts(10.0, 640, 272)),
-            ["MEDIA-1: height 272 < 360"]
-        );
-        assert_eq!(
-            messages(facts(4.004, 176, 144)),
-            ["MEDIA-1: resolution 176x144 is below 360x360"]
-        );
+        assert_eq!(messages(facts(10.0, 640, 272)), ["MEDIA-1: height 272 < 360"]);
+        assert_eq!(messages(facts(4.004, 176, 144)), ["MEDIA-1: resolution 176x144 is below 360x360"]);
     }
 
     #[test]
@@ -161,18 +130,9 @@ mod tests {
         assert!(messages(facts(7_200.0, 5184, 2160)).is_empty());
         assert!(messages(facts(60.0, 360, 864)).is_empty());
         assert!(messages(facts(60.0, 2160, 5184)).is_empty());
-        assert_eq!(
-            messages(facts(3.0, 640, 360)),
-            ["MEDIA-1: duration 3.000 s < 4 s"]
-        );
-        assert_eq!(
-            messages(facts(7_300.0, 640, 360)),
-            ["MEDIA-1: duration 7300.0 s exceeds 7200 s"]
-        );
-        assert_eq!(
-            messages(facts(60.0, 900, 360)),
-            ["MEDIA-1: aspect ratio 2.50:1 (900x360) exceeds 2.4:1"]
-        );
+        assert_eq!(messages(facts(3.0, 640, 360)), ["MEDIA-1: duration 3.000 s < 4 s"]);
+        assert_eq!(messages(facts(7_300.0, 640, 360)), ["MEDIA-1: duration 7300.0 s exceeds 7200 s"]);
+        assert_eq!(messages(facts(60.0, 900, 360)), ["MEDIA-1: aspect ratio 2.50:1 (900x360) exceeds 2.4:1"]);
     }
 
     #[test]

@@ -14,3 +14,31 @@ pub const MODELS: [&str; 2] = ["pegasus1.2", "pegasus1.5"];
 
 /// The `model_name` the API applies when none is sent [seed] (SCOPE-2).
 pub const DEFAULT_MODEL: &str = "pegasus1.2";
+
+mod base64_payload;
+mod checker;
+mod effective;
+pub mod idempotency;
+pub mod json_schema;
+mod media_source;
+pub mod placeholder;
+mod prompt;
+pub mod request;
+pub mod resources;
+mod response_format;
+pub mod segments;
+mod timing;
+mod url;
+mod video;
+pub mod violation;
+
+#[cfg(test)]
+mod request_tests;
+
+pub use base64_payload::MAX_BASE64_DECODED_BYTES;
+pub use idempotency::validate_idempotency_key;
+pub use media_source::MAX_MEDIA_SOURCES;
+pub use request::{CREATE_FIELDS, DEFAULT_ANALYSIS_MODE, validate_create};
+pub use resources::{AssetInfo, Resources};
+pub use timing::MIN_SEGMENT_DURATION_S;
+pub use violation::{Code, Violation};

@@ -38,13 +38,7 @@ impl TimeFormat {
             }
             Self::HmsMillis => {
                 let s = ms / 1000;
-                Value::from(format!(
-                    "{:02}:{:02}:{:02}.{:03}",
-                    s / 3600,
-                    s / 60 % 60,
-                    s % 60,
-                    ms % 1000
-                ))
+                Value::from(format!("{:02}:{:02}:{:02}.{:03}", s / 3600, s / 60 % 60, s % 60, ms % 1000))
             }
         }
     }
@@ -62,11 +56,13 @@ pub fn parse_time(value: &Value) -> Option<f64> {
 }
 
 fn parse_time_str(s: &str) -> Option<f64> {
+    // `-00` parses as -0.0, which passes a `>= 0` test: refuse signs outright.
+    if s.contains(['-', '+']) {
+        return None;
+    }
     let parts: Vec<&str> = s.trim().split(':').collect();
-    let nums: Option<Vec<f64>> = parts
-        .iter()
-        .map(|p| p.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0))
-        .collect();
+    let nums: Option<Vec<f64>> =
+        parts.iter().map(|p| p.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0)).collect();
     let nums = nums?;
     match nums.as_slice() {
         [s] => Some(*s),
@@ -97,10 +93,7 @@ mod tests {
         assert_eq!(TimeFormat::Hms.format(12.5), json!("00:00:13"));
         assert_eq!(TimeFormat::Hms.format(12.499), json!("00:00:12"));
         assert_eq!(TimeFormat::HmsMillis.format(12.5), json!("00:00:12.500"));
-        assert_eq!(
-            TimeFormat::HmsMillis.format(3599.9995),
-            json!("01:00:00.000")
-        );
+        assert_eq!(TimeFormat::HmsMillis.format(3599.9995), json!("01:00:00.000"));
     }
 
     #[test]
@@ -108,6 +101,8 @@ mod tests {
         assert_eq!(parse_time(&json!("ab:cd")), None);
         assert_eq!(parse_time(&json!(null)), None);
         assert_eq!(parse_time(&json!("-1")), None);
+        assert_eq!(parse_time(&json!("-00:00:01")), None);
+        assert_eq!(parse_time(&json!("00:-0:05")), None);
         assert_eq!(parse_time(&json!("00:01:02.5")), Some(62.5));
     }
 }

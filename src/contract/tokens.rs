@@ -24,21 +24,9 @@ pub struct TokenBounds {
 /// `time_based_metadata`); `None` for a combination the contract does not allow.
 pub fn max_tokens_bounds(model: &str, mode: &str) -> Option<TokenBounds> {
     match (model, mode) {
-        ("pegasus1.2", "general") => Some(TokenBounds {
-            min: 1,
-            max: 4_096,
-            default: 4_096,
-        }),
-        ("pegasus1.5", "general") => Some(TokenBounds {
-            min: 512,
-            max: 65_536,
-            default: 4_096,
-        }),
-        ("pegasus1.5", "time_based_metadata") => Some(TokenBounds {
-            min: 2_048,
-            max: 65_536,
-            default: 32_768,
-        }),
+        ("pegasus1.2", "general") => Some(TokenBounds { min: 1, max: 4_096, default: 4_096 }),
+        ("pegasus1.5", "general") => Some(TokenBounds { min: 512, max: 65_536, default: 4_096 }),
+        ("pegasus1.5", "time_based_metadata") => Some(TokenBounds { min: 2_048, max: 65_536, default: 32_768 }),
         _ => None,
     }
 }
@@ -58,18 +46,9 @@ mod tests {
 
     #[test]
     fn bounds_follow_req_tokens_1() {
-        assert_eq!(
-            max_tokens_bounds("pegasus1.2", "general").map(|b| b.max),
-            Some(4_096)
-        );
-        assert_eq!(
-            max_tokens_bounds("pegasus1.5", "general").map(|b| b.min),
-            Some(512)
-        );
-        assert_eq!(
-            max_tokens_bounds("pegasus1.5", "time_based_metadata").map(|b| b.default),
-            Some(32_768)
-        );
+        assert_eq!(max_tokens_bounds("pegasus1.2", "general").map(|b| b.max), Some(4_096));
+        assert_eq!(max_tokens_bounds("pegasus1.5", "general").map(|b| b.min), Some(512));
+        assert_eq!(max_tokens_bounds("pegasus1.5", "time_based_metadata").map(|b| b.default), Some(32_768));
         assert_eq!(max_tokens_bounds("pegasus1.2", "time_based_metadata"), None);
     }
 }

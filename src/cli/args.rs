@@ -1,0 +1,97 @@
+//! Every command and flag, defined once (help and completions come from here).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Declarative workflow runner for TwelveLabs video analysis.
+#[derive(Debug, Parser)]
+#[command(name = "vidflow", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands (design §1).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check, submit what is new or changed, poll, store results, render outputs.
+    Run(RunArgs),
+    /// Validate workflows offline: format, contract rules, templates, files, videos.
+    Check(CheckArgs),
+    /// Re-render every output from stored results, without network access.
+    Render(CheckArgs),
+    /// Serve the offline simulator of the API on a loopback port.
+    Sim(SimArgs),
+}
+
+/// Arguments of `check` and `render`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Workflow files.
+    #[arg(required = true, value_name = "WORKFLOW")]
+    pub workflows: Vec<PathBuf>,
+}
+
+/// Arguments of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Workflow files.
+    #[arg(required = true, value_name = "WORKFLOW")]
+    pub workflows: Vec<PathBuf>,
+    /// Run against an in-process simulator on a loopback port (no API key needed).
+    #[arg(long, conflicts_with = "api_url")]
+    pub sim: bool,
+    /// API base URL, including `/v1.3`.
+    #[arg(long, env = "TWELVELABS_BASE_URL", value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Tasks in flight at once (default: the workflow's `concurrency`, else 8).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub concurrency: Option<u32>,
+    /// Run only tasks whose `analysis/video` name matches this glob (repeatable).
+    #[arg(long, value_name = "PATTERN")]
+    pub only: Vec<String>,
+    /// Re-run tasks even when a ready result is stored.
+    #[arg(long)]
+    pub force: bool,
+    /// Print a machine-readable report on stdout instead of the summary table.
+    #[arg(long)]
+    pub json: bool,
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// How the simulator's tasks advance.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ClockArg {
+    /// Wall time (queued 1 s, pending 1 s, processing `--processing-time`).
+    Realtime,
+    /// Each retrieve advances a task one state.
+    Tick,
+}
+
+/// Arguments of `sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 0, conflicts_with = "bind")]
+    pub port: u16,
+    /// Full address to bind instead of 127.0.0.1:PORT.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<SocketAddr>,
+    /// Seed of synthetic outputs and ids.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// How tasks advance.
+    #[arg(long, value_enum, default_value_t = ClockArg::Realtime)]
+    pub clock: ClockArg,
+    /// Seconds a task spends in `processing` (plus 0.01 s per window second).
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub processing_time: f64,
+    /// Accepted API key (repeatable); default: any non-empty key.
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_keys: Vec<String>,
+}

@@ -1,0 +1,93 @@
+//! Everything offline before a run: load, compile templates, probe and hash local
+//! files, check them against the input requirements, expand into tasks.
+//! Shared by `check`, `plan`, `run` and `render`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::contract::media::{MediaFacts, check_media, check_window};
+use crate::diag::Diagnostic;
+use crate::media::{ProbeError, probe};
+use crate::render::Renderer;
+use crate::workflow::model::{VideoInput, Workflow};
+use crate::workflow::{PlannedTask, check, expand, load};
+
+/// A checked workflow ready to run.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The workflow.
+    pub workflow: Workflow,
+    /// Its compiled templates.
+    pub renderer: Renderer,
+    /// Every task, in workflow order (analyses, then videos).
+    pub tasks: Vec<PlannedTask>,
+    /// Probed facts of local files, by resolved path.
+    pub media: HashMap<PathBuf, MediaFacts>,
+    /// Why a task may not be submitted, by task name: its local video breaks the
+    /// input requirements (MEDIA-1/2) or cannot be read (MEDIA-3). These are faults
+    /// of the task, not of the workflow (design §1, exit 1).
+    pub rejected: HashMap<String, Vec<String>>,
+}
+
+/// Loads and checks `path` and expands it into tasks. Workflow errors (exit 2) are
+/// returned as diagnostics, all at once; bad videos are recorded in
+/// [`Prepared::rejected`].
+pub fn prepare(path: &Path) -> Result<Prepared, Vec<Diagnostic>> {
+    let workflow = load(path)?;
+    let renderer = check::compile_templates(&workflow)?;
+    let mut media = HashMap::new();
+    let mut hashes = HashMap::new();
+    let mut video_faults: HashMap<String, Vec<String>> = HashMap::new();
+    for video in &workflow.videos {
+        let VideoInput::File { path, written } = &video.input else {
+            continue;
+        };
+        match crate::canonical::sha256_file(path) {
+            Ok(h) => {
+                hashes.insert(path.clone(), h);
+            }
+            Err(e) => {
+                video_faults
+                    .entry(video.id.clone())
+                    .or_default()
+                    .push(format!("MEDIA-3: cannot read `{written}`: {e}"));
+                continue;
+            }
+        }
+        match probe(path) {
+            Ok(p) => {
+                let facts = p.facts();
+                let faults: Vec<String> = check_media(&facts).iter().map(|v| format!("{v} ({written})")).collect();
+                if !faults.is_empty() {
+                    video_faults.entry(video.id.clone()).or_default().extend(faults);
+                }
+                media.insert(path.clone(), facts);
+            }
+            Err(e @ (ProbeError::Missing | ProbeError::Unreadable { .. })) => {
+                video_faults.entry(video.id.clone()).or_default().push(format!("MEDIA-3: {e}"));
+            }
+        }
+    }
+    let tasks = expand(&workflow, &renderer, &hashes, &media)?;
+    let mut rejected: HashMap<String, Vec<String>> = HashMap::new();
+    for task in &tasks {
+        let video = &workflow.videos[task.video];
+        if let Some(faults) = video_faults.get(&video.id) {
+            rejected.insert(task.name.clone(), faults.clone());
+            continue;
+        }
+        if let VideoInput::File { path, written } = &video.input
+            && let Some(facts) = media.get(path)
+        {
+            let num = |k: &str| task.body.get(k).and_then(serde_json::Value::as_f64);
+            let faults: Vec<String> = check_window(num("start_time"), num("end_time"), facts.duration)
+                .iter()
+                .map(|v| format!("{v} ({written})"))
+                .collect();
+            if !faults.is_empty() {
+                rejected.insert(task.name.clone(), faults);
+            }
+        }
+    }
+    Ok(Prepared { workflow, renderer, tasks, media, rejected })
+}

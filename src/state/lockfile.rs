@@ -1,0 +1,47 @@
+//! `vidflow.lock`: per workflow, each task's key, task id, status and result digest,
+//! sorted by task name so that diffs stay small (design §4).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::StateError;
+use crate::render::output::write_atomic;
+
+/// One task's line in `vidflow.lock`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockEntry {
+    /// Task key.
+    pub key: String,
+    /// Task id, when one was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+    /// Last known status.
+    pub status: String,
+    /// SHA-256 of the stored result file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_sha256: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct LockFile {
+    version: u32,
+    workflows: BTreeMap<String, BTreeMap<String, LockEntry>>,
+}
+
+/// Replaces the section of `workflow` (its file name) in `dir/vidflow.lock` with
+/// `entries` (task name → entry), keeping other workflows' sections.
+pub fn write_lockfile(dir: &Path, workflow: &str, entries: BTreeMap<String, LockEntry>) -> Result<(), StateError> {
+    let path = dir.join("vidflow.lock");
+    let mut lock: LockFile = match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        Err(_) => LockFile::default(),
+    };
+    lock.version = 1;
+    lock.workflows.insert(workflow.to_owned(), entries);
+    let mut bytes = serde_json::to_vec_pretty(&lock)
+        .map_err(|e| StateError::Corrupt { path: path.clone(), reason: e.to_string() })?;
+    bytes.push(b'\n');
+    write_atomic(&path, &bytes).map(|_| ()).map_err(|source| StateError::Io { path, source })
+}

@@ -1,0 +1,203 @@
+//! State under `.vidflow/` beside the workflow (design §4): one record per task key,
+//! raw results one file per key, the run lock, and `vidflow.lock`.
+//!
+//! Every write is atomic (temporary file + rename), so a crash leaves either the old
+//! or the new file, never half of one.
+
+mod lockfile;
+
+pub use lockfile::{LockEntry, write_lockfile};
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::wire::Task;
+use crate::render::output::write_atomic;
+
+/// Name of the state directory beside the workflow file.
+pub const STATE_DIR: &str = ".vidflow";
+
+/// Errors of the state store.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// Another run of the same workflow holds the lock.
+    #[error("another `vidflow run` of `{workflow}` is in progress (lock `{}` is held); wait for it to finish", lock.display())]
+    Busy {
+        /// Workflow name.
+        workflow: String,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// A file could not be read or written.
+    #[error("state file `{}`: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A state file holds something unreadable.
+    #[error("state file `{}` is corrupt: {reason}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The decode error.
+        reason: String,
+    },
+}
+
+/// What is known of a task key: written before the create call, updated as soon as
+/// the task id and the terminal status are known (design §4, CLI-IDEM-1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    /// The task key (SHA-256 hex).
+    pub key: String,
+    /// `analysis/video`.
+    pub name: String,
+    /// Submission generation: 0 first, +1 for each resubmission (CLI-IDEM-2).
+    pub generation: u32,
+    /// `Idempotency-Key` of this generation: SHA-256(key ‖ generation).
+    pub idempotency_key: String,
+    /// The task id, once the create answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+    /// Last known status (`submitting` before the create answered).
+    pub status: String,
+    /// Server message of a failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl TaskRecord {
+    /// A record for `generation` of `key`, before its create call.
+    pub fn new(key: &str, name: &str, generation: u32) -> Self {
+        Self {
+            key: key.to_owned(),
+            name: name.to_owned(),
+            generation,
+            idempotency_key: crate::canonical::sha256_hex(format!("{key}:{generation}")),
+            task_id: None,
+            status: "submitting".into(),
+            error: None,
+        }
+    }
+}
+
+/// The state directory of one workflow, held for the length of a run.
+#[derive(Debug)]
+pub struct Store {
+    root: PathBuf,
+    _lock: Option<File>,
+}
+
+impl Store {
+    /// Opens `.vidflow/` in `dir` without locking (for `plan`, `render`, `status`).
+    pub fn open(dir: &Path) -> Self {
+        Self { root: dir.join(STATE_DIR), _lock: None }
+    }
+
+    /// Opens `.vidflow/` in `dir` and takes the run lock of `workflow`; a second run
+    /// of the same workflow gets [`StateError::Busy`] (design §4).
+    pub fn lock(dir: &Path, workflow: &str) -> Result<Self, StateError> {
+        let root = dir.join(STATE_DIR);
+        let locks = root.join("locks");
+        std::fs::create_dir_all(&locks).map_err(|source| StateError::Io { path: locks.clone(), source })?;
+        let path = locks.join(format!("{}.lock", crate::workflow::expand::sanitize_id(workflow)));
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| StateError::Io { path: path.clone(), source })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Self { root, _lock: Some(file) }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Err(StateError::Busy { workflow: workflow.to_owned(), lock: path })
+            }
+            Err(std::fs::TryLockError::Error(source)) => Err(StateError::Io { path, source }),
+        }
+    }
+
+    /// The `.vidflow/` directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn record_path(&self, key: &str) -> PathBuf {
+        self.root.join("tasks").join(format!("{key}.json"))
+    }
+
+    fn result_path(&self, key: &str) -> PathBuf {
+        self.root.join("results").join(format!("{key}.json"))
+    }
+
+    /// The record of `key`, if any.
+    pub fn record(&self, key: &str) -> Result<Option<TaskRecord>, StateError> {
+        read_json(&self.record_path(key))
+    }
+
+    /// Saves a record atomically.
+    pub fn save_record(&self, record: &TaskRecord) -> Result<(), StateError> {
+        write_json(&self.record_path(&record.key), record)
+    }
+
+    /// The stored terminal task of `key` (the raw `GET` answer), if any.
+    pub fn result(&self, key: &str) -> Result<Option<Task>, StateError> {
+        read_json(&self.result_path(key))
+    }
+
+    /// Stores the terminal task of `key` raw, atomically; returns the SHA-256 of the
+    /// stored bytes.
+    pub fn save_result(&self, key: &str, task: &Task) -> Result<String, StateError> {
+        write_json(&self.result_path(key), task)?;
+        let bytes = std::fs::read(self.result_path(key))
+            .map_err(|source| StateError::Io { path: self.result_path(key), source })?;
+        Ok(crate::canonical::sha256_hex(bytes))
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, StateError> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StateError::Corrupt { path: path.to_owned(), reason: e.to_string() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(StateError::Io { path: path.to_owned(), source }),
+    }
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), StateError> {
+    let mut bytes = serde_json::to_vec_pretty(value)
+        .map_err(|e| StateError::Corrupt { path: path.to_owned(), reason: e.to_string() })?;
+    bytes.push(b'\n');
+    write_atomic(path, &bytes).map(|_| ()).map_err(|source| StateError::Io { path: path.to_owned(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_lock_of_the_same_workflow_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = Store::lock(dir.path(), "wf").expect("first lock");
+        assert!(matches!(Store::lock(dir.path(), "wf"), Err(StateError::Busy { .. })));
+        assert!(Store::lock(dir.path(), "other").is_ok());
+        drop(first);
+        assert!(Store::lock(dir.path(), "wf").is_ok());
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path());
+        assert_eq!(store.record("k").ok(), Some(None));
+        let mut rec = TaskRecord::new("k", "a/v", 0);
+        store.save_record(&rec).expect("save");
+        rec.task_id = Some("t1".into());
+        store.save_record(&rec).expect("save");
+        assert_eq!(store.record("k").ok().flatten(), Some(rec));
+    }
+}

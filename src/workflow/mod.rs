@@ -1,0 +1,13 @@
+//! The workflow language (design §2): schema (serde types), load (meaning and
+//! diagnostics), check (templates compile), expand (tasks, `custom_id`, task key).
+//! Pure apart from reading the files a workflow names.
+
+pub mod check;
+pub mod expand;
+pub mod load;
+pub mod model;
+pub mod schema;
+
+pub use expand::{PlannedOutput, PlannedTask, expand};
+pub use load::load;
+pub use model::Workflow;

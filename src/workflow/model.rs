@@ -1,0 +1,126 @@
+//! The checked workflow: what the file means, with places kept for diagnostics.
+
+use std::path::PathBuf;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+/// A place in the workflow file: 1-based line and column, length in characters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: u64,
+    /// 1-based column.
+    pub column: u64,
+    /// Characters to underline.
+    pub len: u64,
+}
+
+/// A checked workflow file.
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    /// The file as the user named it.
+    pub file: PathBuf,
+    /// Its directory: relative paths start here and outputs must stay inside.
+    pub dir: PathBuf,
+    /// The file's text (for diagnostics).
+    pub source: String,
+    /// `name:`, else the file stem.
+    pub name: String,
+    /// `concurrency:`, tasks in flight at once.
+    pub concurrency: Option<usize>,
+    /// `vars:` as a JSON object; scalars keep their source text (`1.10`, `no`).
+    pub vars: Value,
+    /// Videos in file order (globs expanded, sorted by path).
+    pub videos: Vec<Video>,
+    /// Analyses in file order.
+    pub analyses: Vec<Analysis>,
+    /// Reports, rendered once over all tasks.
+    pub reports: Vec<Output>,
+}
+
+/// Where a video comes from (design §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoInput {
+    /// A local file: its path (absolute, resolved from the workflow directory) and
+    /// the path as written.
+    File {
+        /// Resolved path.
+        path: PathBuf,
+        /// As written in the workflow.
+        written: String,
+    },
+    /// A public http(s) URL.
+    Url(String),
+    /// An uploaded asset.
+    AssetId(String),
+    /// A pre-indexed video (pegasus1.2).
+    VideoId(String),
+}
+
+impl VideoInput {
+    /// The source type name used in templates (`video.source.type`).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::File { .. } => "file",
+            Self::Url(_) => "url",
+            Self::AssetId(_) => "asset_id",
+            Self::VideoId(_) => "video_id",
+        }
+    }
+}
+
+/// A video of the workflow.
+#[derive(Debug, Clone)]
+pub struct Video {
+    /// `[A-Za-z0-9_-]{1,64}`, unique.
+    pub id: String,
+    /// Its source.
+    pub input: VideoInput,
+    /// `vars:` of this video, a JSON object.
+    pub vars: Value,
+    /// Where it is declared.
+    pub pos: Pos,
+}
+
+/// A template and the name it is registered and reported under.
+#[derive(Debug, Clone)]
+pub struct TemplateText {
+    /// Template name: the template file's path, or `file.yaml:LINE` for inline text.
+    pub name: String,
+    /// The template source.
+    pub text: String,
+    /// Where it is given in the workflow.
+    pub pos: Pos,
+}
+
+/// An analysis of the workflow, with defaults applied.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// `[A-Za-z0-9_-]{1,64}`, unique.
+    pub id: String,
+    /// Where it is declared.
+    pub pos: Pos,
+    /// The prompt template (`prompt` or `prompt_file`).
+    pub prompt: Option<TemplateText>,
+    /// `custom_id` template, if set.
+    pub custom_id: Option<TemplateText>,
+    /// Request fields other than `video`, `prompt`, `custom_id`, as JSON
+    /// (`model_name`, `analysis_mode`, `temperature`, ...), in request order.
+    pub fields: IndexMap<String, Value>,
+    /// Where each request field (by its request name) was written.
+    pub field_pos: IndexMap<String, Pos>,
+    /// Ids of the videos this analysis runs on, in workflow order.
+    pub video_ids: Vec<String>,
+    /// Files rendered per task.
+    pub outputs: Vec<Output>,
+}
+
+/// An output file: path template and content template.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Path template, relative to the workflow directory.
+    pub path: TemplateText,
+    /// Content template.
+    pub template: TemplateText,
+}

@@ -1,0 +1,7 @@
+//! One integration-test binary: the real `vidflow` binary run on fixture folders,
+//! against the simulator over real HTTP on 127.0.0.1.
+
+mod support;
+
+mod check;
+mod run;
