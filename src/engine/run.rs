@@ -180,7 +180,7 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
         let ctx = context::with_task(task.context.clone(), &task.key, &task.custom_id, &stored);
         for out in &task.outputs {
             match prepared.renderer.render(&out.template, &ctx, out.html) {
-                Ok(text) => match output::write_atomic(&wf.dir.join(&out.path), text.as_bytes()) {
+                Ok(text) => match output::write_confined(&wf.dir, &out.path, text.as_bytes()) {
                     Ok(_) => line.outputs.push(out.path.clone()),
                     Err(e) => report.render_errors.push(format!("{}: cannot write: {e}", out.path.display())),
                 },
@@ -208,7 +208,7 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
         };
         let html = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
         match prepared.renderer.render(&r.template, &data, html) {
-            Ok(text) => match output::write_atomic(&wf.dir.join(&path), text.as_bytes()) {
+            Ok(text) => match output::write_confined(&wf.dir, &path, text.as_bytes()) {
                 Ok(_) => report.reports.push(path),
                 Err(e) => report.render_errors.push(format!("{}: cannot write: {e}", path.display())),
             },
