@@ -192,7 +192,13 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
     if wf.reports.is_empty() {
         return;
     }
-    let data = context::report(wf, &contexts, summary(report));
+    let failed = prepared
+        .tasks
+        .iter()
+        .filter(|t| store.record(&t.key).ok().flatten().is_some_and(|r| r.status == "failed"))
+        .count();
+    let summary = context::summary(prepared.tasks.len(), failed, prepared.rejected.len(), &contexts);
+    let data = context::report(wf, &contexts, summary);
     for r in &wf.reports {
         let path = prepared
             .renderer
@@ -215,18 +221,6 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
             Err(e) => report.render_errors.push(format!("{}: {e}", path.display())),
         }
     }
-}
-
-/// `summary` of the report context: counts by outcome and token totals.
-fn summary(report: &RunReport) -> Value {
-    let count = |label: &str| report.tasks.iter().filter(|t| t.outcome.label() == label).count();
-    serde_json::json!({
-        "tasks": report.tasks.len(),
-        "ready": count("ready") + count("cached"),
-        "truncated": count("truncated"),
-        "failed": count("failed") + count("error"),
-        "rejected": count("rejected"),
-    })
 }
 
 fn write_lock(prepared: &Prepared, store: &Store, report: &RunReport) -> Result<(), StateError> {

@@ -133,6 +133,14 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<WriteOutcome
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".vidflow-").suffix(".tmp").tempfile_in(dir)?;
     tmp.write_all(content)?;
+    // A temporary file is private (0600); an output is an ordinary file: keep the
+    // mode of the file it replaces, else rw-r--r--.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(WriteOutcome::Written)
@@ -191,6 +199,12 @@ mod tests {
         assert_eq!(write_atomic(&path, b"hello").ok(), Some(WriteOutcome::Unchanged));
         assert_eq!(write_atomic(&path, b"bye").ok(), Some(WriteOutcome::Written));
         assert_eq!(std::fs::read(&path).ok().as_deref(), Some(&b"bye"[..]));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777).ok();
+            assert_eq!(mode, Some(0o644), "outputs are not private like temporary files");
+        }
         let leftovers = std::fs::read_dir(dir.path().join("a/b")).map(|d| d.count()).unwrap_or(0);
         assert_eq!(leftovers, 1, "no temporary file is left behind");
     }

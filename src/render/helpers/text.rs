@@ -1,4 +1,4 @@
-//! Value and text helpers: `json`, `round`, `add`, `slug`, `join`, `default`,
+//! Value and text helpers: `json`, `round`, `add`, `sub`, `slug`, `join`, `default`,
 //! `upper`, `lower`, `truncate`, `csv`, `len`.
 
 use handlebars::RenderError;
@@ -38,10 +38,21 @@ pub(super) fn json(a: &Args<'_, '_>) -> Result<Value, RenderError> {
 }
 
 /// `{{add A B [C...]}}` → the sum of numbers: `{{add @index 1}}` numbers SRT cues
-/// from 1. Integers stay integers (`1`, not `1.0`); a fractional sum is rounded to
-/// millisecond precision (`0.1 + 0.2` → `0.3`). Errors: an argument that is not a
-/// number.
+/// from 1. Integers stay integers (`1`, not `1.0`); a fractional result is rounded
+/// to millisecond precision (`0.1 + 0.2` → `0.3`). Errors: an argument that is not
+/// a number.
 pub(super) fn add(a: &Args<'_, '_>) -> Result<Value, RenderError> {
+    arithmetic(a, false)
+}
+
+/// `{{sub A B}}` → A − B, e.g. a segment's length `{{duration (sub end_time
+/// start_time)}}`; integers and rounding as for `add`.
+pub(super) fn sub(a: &Args<'_, '_>) -> Result<Value, RenderError> {
+    arithmetic(a, true)
+}
+
+/// Sums the arguments, subtracting every one after the first when `minus`.
+fn arithmetic(a: &Args<'_, '_>, minus: bool) -> Result<Value, RenderError> {
     let mut int: Option<i64> = Some(0);
     let mut float = 0.0_f64;
     for i in 0..a.len() {
@@ -49,8 +60,10 @@ pub(super) fn add(a: &Args<'_, '_>) -> Result<Value, RenderError> {
         let Some(n) = v.as_f64() else {
             return Err(a.err_at(i, format_args!("expected a number, got {}", show(v))));
         };
-        float += n;
+        let negate = minus && i > 0;
+        float += if negate { -n } else { n };
         int = match (int, v.as_i64()) {
+            (Some(acc), Some(x)) if negate => acc.checked_sub(x),
             (Some(acc), Some(x)) => acc.checked_add(x),
             _ => None,
         };
@@ -61,7 +74,7 @@ pub(super) fn add(a: &Args<'_, '_>) -> Result<Value, RenderError> {
     let rounded = (float * 1000.0).round() / 1000.0;
     serde_json::Number::from_f64(rounded)
         .map(Value::Number)
-        .ok_or_else(|| a.err(format_args!("the sum {float} is not a finite number")))
+        .ok_or_else(|| a.err(format_args!("the result {float} is not a finite number")))
 }
 
 /// `{{round NUMBER [DIGITS]}}` → NUMBER rounded to DIGITS decimals (0 to 15, default 0),
