@@ -180,7 +180,7 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
         let ctx = context::with_task(task.context.clone(), &task.key, &task.custom_id, &stored);
         for out in &task.outputs {
             match prepared.renderer.render(&out.template, &ctx, out.html) {
-                Ok(text) => match output::write_atomic(&wf.dir.join(&out.path), text.as_bytes()) {
+                Ok(text) => match output::write_confined(&wf.dir, &out.path, text.as_bytes()) {
                     Ok(_) => line.outputs.push(out.path.clone()),
                     Err(e) => report.render_errors.push(format!("{}: cannot write: {e}", out.path.display())),
                 },
@@ -192,7 +192,13 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
     if wf.reports.is_empty() {
         return;
     }
-    let data = context::report(wf, &contexts, summary(report));
+    let failed = prepared
+        .tasks
+        .iter()
+        .filter(|t| store.record(&t.key).ok().flatten().is_some_and(|r| r.status == "failed"))
+        .count();
+    let summary = context::summary(prepared.tasks.len(), failed, prepared.rejected.len(), &contexts);
+    let data = context::report(wf, &contexts, summary);
     for r in &wf.reports {
         let path = prepared
             .renderer
@@ -208,25 +214,13 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
         };
         let html = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
         match prepared.renderer.render(&r.template, &data, html) {
-            Ok(text) => match output::write_atomic(&wf.dir.join(&path), text.as_bytes()) {
+            Ok(text) => match output::write_confined(&wf.dir, &path, text.as_bytes()) {
                 Ok(_) => report.reports.push(path),
                 Err(e) => report.render_errors.push(format!("{}: cannot write: {e}", path.display())),
             },
             Err(e) => report.render_errors.push(format!("{}: {e}", path.display())),
         }
     }
-}
-
-/// `summary` of the report context: counts by outcome and token totals.
-fn summary(report: &RunReport) -> Value {
-    let count = |label: &str| report.tasks.iter().filter(|t| t.outcome.label() == label).count();
-    serde_json::json!({
-        "tasks": report.tasks.len(),
-        "ready": count("ready") + count("cached"),
-        "truncated": count("truncated"),
-        "failed": count("failed") + count("error"),
-        "rejected": count("rejected"),
-    })
 }
 
 fn write_lock(prepared: &Prepared, store: &Store, report: &RunReport) -> Result<(), StateError> {

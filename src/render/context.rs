@@ -72,9 +72,35 @@ pub fn with_task(mut base: Value, key: &str, custom_id: &str, task: &Task) -> Va
     base
 }
 
+/// `summary` of the report context, from stored state only, so that `run` and the
+/// offline `render` write the same report: `tasks` (all tasks of the workflow),
+/// `ready` (tasks with a stored result, truncated ones included), `truncated`,
+/// `failed` and `rejected` as given, `input_tokens` and `output_tokens` summed over
+/// the results, and `videos` (videos with at least one result). `results` are the
+/// per-task contexts with a result.
+pub fn summary(total: usize, failed: usize, rejected: usize, results: &[Value]) -> Value {
+    let tokens =
+        |key: &str| -> u64 { results.iter().filter_map(|t| t.get("result")?.get("usage")?.get(key)?.as_u64()).sum() };
+    let truncated = results.iter().filter(|t| t.pointer("/result/truncated") == Some(&Value::Bool(true))).count();
+    let mut videos: Vec<&Value> = results.iter().filter_map(|t| t.pointer("/video/id")).collect();
+    videos.sort_by_key(|v| v.as_str());
+    videos.dedup();
+    json!({
+        "tasks": total,
+        "ready": results.len(),
+        "truncated": truncated,
+        "failed": failed,
+        "rejected": rejected,
+        "input_tokens": tokens("input_tokens"),
+        "output_tokens": tokens("output_tokens"),
+        "videos": videos.len(),
+    })
+}
+
 /// The report context (design §3): `workflow`, `vars`, `tasks` (every per-task
-/// context with a result, in workflow order), `videos` (each video's context with
-/// `analyses` keyed by analysis id) and `summary` as given.
+/// context with a result, in workflow order), `videos` (each video with a result,
+/// its context with `analyses` keyed by analysis id) and `summary` as given (see
+/// [`summary`]).
 pub fn report(workflow: &Workflow, tasks: &[Value], summary: Value) -> Value {
     let mut videos: IndexMap<String, Value> = IndexMap::new();
     for t in tasks {

@@ -23,6 +23,8 @@
 //! | `vtt_time` | SECONDS | `{{vtt_time "00:01:02.5"}}` → `00:01:02.500` |
 //! | `duration` | SECONDS | `0 s`, `5.3 s`, `45 s`, `1 min 05 s`, `1 h 02 min 03 s`, `25 h 00 min 00 s` |
 //! | `round` | NUMBER `[DIGITS]` | `{{round 2.6}}` → `3`; `{{round 3.14159 2}}` → `3.14` |
+//! | `add` | A B... | `{{add @index 1}}` → `1` for the first item; `(add 0.1 0.2)` → `0.3` |
+//! | `sub` | A B | `{{duration (sub end_time start_time)}}` → a segment's length |
 //! | `slug` | TEXT | `{{slug "Hello, World!"}}` → `hello-world` |
 //! | `join` | LIST SEP | `{{join tags ", "}}` → `a, b`; `[]` → empty |
 //! | `default` | VALUE FALLBACK | `{{default title "untitled"}}` → title, or `untitled` if null/""/missing |
@@ -61,8 +63,8 @@ use serde_json::Value;
 
 /// Names of all built-in helpers, for "did you mean" hints and the check of templates.
 pub const NAMES: &[&str] = &[
-    "json", "timecode", "srt_time", "vtt_time", "duration", "round", "slug", "join", "default", "upper", "lower",
-    "truncate", "csv", "eq", "ne", "gt", "lt", "and", "or", "not", "len",
+    "json", "timecode", "srt_time", "vtt_time", "duration", "round", "add", "sub", "slug", "join", "default", "upper",
+    "lower", "truncate", "csv", "eq", "ne", "gt", "lt", "and", "or", "not", "len",
 ];
 
 /// Registers every built-in helper on `hb`, replacing any helper of the same name
@@ -108,6 +110,8 @@ static BUILTINS: &[Builtin] = &[
     fixed("vtt_time", "vtt_time SECONDS", 1, time::vtt_time),
     fixed("duration", "duration SECONDS", 1, time::duration),
     Builtin { min: 1, ..fixed("round", "round NUMBER [DIGITS]", 2, text::round) },
+    Builtin { max: None, ..fixed("add", "add A B [C...]", 2, text::add) },
+    fixed("sub", "sub A B", 2, text::sub),
     fixed("slug", "slug TEXT", 1, text::slug),
     fixed("join", "join LIST SEP", 2, text::join),
     fixed("default", "default VALUE FALLBACK", 2, text::default),

@@ -4,8 +4,10 @@
 
 pub mod context;
 pub mod helpers;
+pub mod lint;
 pub mod output;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
@@ -70,6 +72,8 @@ impl TemplateFailure {
 pub struct Renderer {
     plain: Handlebars<'static>,
     html: Handlebars<'static>,
+    /// Registered partials: name → the file they came from (for messages).
+    partials: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for Renderer {
@@ -94,7 +98,7 @@ impl Renderer {
         let mut html = Handlebars::new();
         html.set_strict_mode(true);
         helpers::register(&mut html);
-        Self { plain, html }
+        Self { plain, html, partials: BTreeMap::new() }
     }
 
     /// Registers every `*.hbs` file of `dir` as a partial named by its stem
@@ -118,6 +122,7 @@ impl Renderer {
             for hb in [&mut self.plain, &mut self.html] {
                 hb.register_partial(&name, text.as_str()).map_err(|e| TemplateFailure::from_compile(&shown, &e))?;
             }
+            self.partials.insert(name, shown);
         }
         Ok(())
     }
@@ -134,10 +139,27 @@ impl Renderer {
         Ok(())
     }
 
+    /// Lints the registered template `t` against the context of `kind` (see
+    /// [`lint`]): misspelt paths, unknown helpers and partials. A template that is
+    /// not registered has no findings.
+    pub fn lint(&self, t: &TemplateText, kind: lint::ContextKind) -> Vec<lint::Finding> {
+        match self.plain.get_template(&t.name) {
+            Some(compiled) => lint::lint(&t.name, compiled, kind, self),
+            None => Vec::new(),
+        }
+    }
+
     /// Renders the registered template `t` over `data`; `html` escapes for HTML.
     pub fn render<T: Serialize>(&self, t: &TemplateText, data: &T, html: bool) -> Result<String, TemplateFailure> {
         let hb = if html { &self.html } else { &self.plain };
         hb.render(&t.name, data).map_err(|e| TemplateFailure::from_render(&t.name, &e))
+    }
+}
+
+impl lint::Partials for Renderer {
+    fn partial(&self, name: &str) -> Option<(&handlebars::Template, &str)> {
+        let shown = self.partials.get(name)?;
+        Some((self.plain.get_template(name)?, shown.as_str()))
     }
 }
 

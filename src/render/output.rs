@@ -80,6 +80,48 @@ pub enum WriteOutcome {
     Unchanged,
 }
 
+/// Writes `content` to `rel` (a [`confine`]d path) under the workflow directory
+/// `root`, like [`write_atomic`], but never through a symbolic link that leads out of
+/// `root`: the deepest existing ancestor of the file, and then its directory once
+/// created, must resolve to a place inside `root`. A link inside `root` to another
+/// place inside `root` is followed; an existing file that is itself a link is
+/// replaced by the new file, not written through.
+pub fn write_confined(root: &Path, rel: &Path, content: &[u8]) -> std::io::Result<WriteOutcome> {
+    let root = root.canonicalize()?;
+    let path = root.join(rel);
+    let parent = path.parent().unwrap_or(&root);
+    let mut existing = parent;
+    while !existing.exists() {
+        existing = existing.parent().unwrap_or(&root);
+    }
+    inside(&root, existing, rel)?;
+    if existing != parent {
+        std::fs::create_dir_all(parent)?;
+        inside(&root, parent, rel)?;
+    }
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        // Compared and replaced as a link, never read or written through.
+        std::fs::remove_file(&path)?;
+    }
+    write_atomic(&path, content)
+}
+
+/// An error unless `dir` resolves (through any links) to `root` or below it.
+fn inside(root: &Path, dir: &Path, rel: &Path) -> std::io::Result<()> {
+    let real = dir.canonicalize()?;
+    if real.starts_with(root) {
+        return Ok(());
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::PermissionDenied,
+        format!(
+            "`{}` leads through a symbolic link to `{}`, outside the workflow's directory; nothing was written",
+            rel.display(),
+            real.display()
+        ),
+    ))
+}
+
 /// Writes `content` to `path` through a temporary file in the same directory and a
 /// rename, so a reader never sees a partial file; creates parent directories; skips
 /// the write when the file already holds `content`.
@@ -91,6 +133,14 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> std::io::Result<WriteOutcome
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".vidflow-").suffix(".tmp").tempfile_in(dir)?;
     tmp.write_all(content)?;
+    // A temporary file is private (0600); an output is an ordinary file: keep the
+    // mode of the file it replaces, else rw-r--r--.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(WriteOutcome::Written)
@@ -119,6 +169,29 @@ mod tests {
     }
 
     #[test]
+    fn write_confined_refuses_links_that_leave_the_root() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let outside = tempfile::tempdir().expect("tempdir");
+        std::os::unix::fs::symlink(outside.path(), root.path().join("out")).expect("symlink");
+        for rel in ["out/a.md", "out/new/dir/a.md"] {
+            let err = write_confined(root.path(), Path::new(rel), b"x").expect_err("refused");
+            assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied, "{err}");
+        }
+        assert_eq!(std::fs::read_dir(outside.path()).map(|d| d.count()).ok(), Some(0), "nothing outside");
+        // A link that stays inside is followed; a file that is a link is replaced.
+        std::fs::create_dir(root.path().join("real")).expect("mkdir");
+        std::os::unix::fs::symlink(root.path().join("real"), root.path().join("alias")).expect("symlink");
+        assert_eq!(write_confined(root.path(), Path::new("alias/b.md"), b"b").ok(), Some(WriteOutcome::Written));
+        assert_eq!(std::fs::read(root.path().join("real/b.md")).ok().as_deref(), Some(&b"b"[..]));
+        let target = outside.path().join("t.md");
+        std::fs::write(&target, "outside").expect("write");
+        std::os::unix::fs::symlink(&target, root.path().join("c.md")).expect("symlink");
+        assert_eq!(write_confined(root.path(), Path::new("c.md"), b"c").ok(), Some(WriteOutcome::Written));
+        assert_eq!(std::fs::read_to_string(&target).ok().as_deref(), Some("outside"));
+        assert_eq!(std::fs::read_to_string(root.path().join("c.md")).ok().as_deref(), Some("c"));
+    }
+
+    #[test]
     fn write_atomic_skips_unchanged_content() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("a/b/c.txt");
@@ -126,6 +199,12 @@ mod tests {
         assert_eq!(write_atomic(&path, b"hello").ok(), Some(WriteOutcome::Unchanged));
         assert_eq!(write_atomic(&path, b"bye").ok(), Some(WriteOutcome::Written));
         assert_eq!(std::fs::read(&path).ok().as_deref(), Some(&b"bye"[..]));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o777).ok();
+            assert_eq!(mode, Some(0o644), "outputs are not private like temporary files");
+        }
         let leftovers = std::fs::read_dir(dir.path().join("a/b")).map(|d| d.count()).unwrap_or(0);
         assert_eq!(leftovers, 1, "no temporary file is left behind");
     }

@@ -38,5 +38,8 @@ pub fn compile_templates(workflow: &Workflow) -> Result<Renderer, Vec<Diagnostic
             ));
         }
     }
+    if diags.is_empty() {
+        diags.extend(crate::render::lint::lint_workflow(workflow, &renderer));
+    }
     if diags.is_empty() { Ok(renderer) } else { Err(diags) }
 }

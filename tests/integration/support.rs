@@ -19,22 +19,35 @@ pub fn videos_dir() -> PathBuf {
 pub fn fixture(name: &str) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_tree(&src, dir.path());
+    copy_tree(&src, dir.path(), &["expected"]);
     std::os::unix::fs::symlink(videos_dir(), dir.path().join("videos")).expect("symlink videos");
     dir
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+/// Copies the recipe `workflows/NAME` into a fresh temporary directory, without its
+/// `videos` link and without the outputs and state of local runs (`out/`,
+/// `.vidflow/`, `vidflow.lock`), and links `videos/` to the shared sample videos.
+/// Its expected files are in `tests/fixtures/recipes/NAME/expected`.
+pub fn recipe(name: &str) -> tempfile::TempDir {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows").join(name);
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_tree(&src, dir.path(), &["out", ".vidflow", "vidflow.lock"]);
+    std::os::unix::fs::symlink(videos_dir(), dir.path().join("videos")).expect("symlink videos");
+    dir
+}
+
+/// Copies `from` into `to`, leaving out entries named in `skip` and symbolic links.
+fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
     for entry in std::fs::read_dir(from).expect("read fixture") {
         let entry = entry.expect("entry");
         let path = entry.path();
-        if entry.file_name() == "expected" {
+        if skip.iter().any(|s| entry.file_name() == *s) || entry.file_type().is_ok_and(|t| t.is_symlink()) {
             continue;
         }
         let target = to.join(entry.file_name());
         if path.is_dir() {
             std::fs::create_dir_all(&target).expect("mkdir");
-            copy_tree(&path, &target);
+            copy_tree(&path, &target, skip);
         } else {
             std::fs::copy(&path, &target).expect("copy");
         }

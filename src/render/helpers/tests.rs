@@ -196,6 +196,26 @@ fn duration_is_human() {
 }
 
 #[test]
+fn add_numbers() {
+    check_ok(&[
+        ("{{#each l}}{{add @index 1}} {{/each}}", r#"{"l": ["a", "b"]}"#, "1 2 "),
+        ("{{add x 1}}", r#"{"x": -1}"#, "0"),
+        ("{{add x y 1}}", r#"{"x": 0.1, "y": 0.2}"#, "1.3"),
+        ("{{#if (gt (add x 1) 2)}}big{{/if}}", r#"{"x": 2}"#, "big"),
+        ("{{sub e s}}", r#"{"e": 4.071, "s": 2.896}"#, "1.175"),
+        ("{{sub e s}}", r#"{"e": 3, "s": 5}"#, "-2"),
+        ("{{duration (sub e s)}}", r#"{"e": 65.5, "s": 0.5}"#, "1 min 05 s"),
+    ]);
+    check_err(&[
+        ("{{add x 1}}", r#"{"x": "3"}"#, "add: expected a number, got \"3\" (from `x`)"),
+        ("{{add x 1}}", "{}", "add: argument 1 `x` does not exist"),
+        ("{{add 1}}", "{}", "add: expected `add A B [C...]`, got 1 argument"),
+        ("{{sub 1 2 3}}", "{}", "sub: expected `sub A B`, got 3 arguments"),
+        ("{{sub 1 x}}", r#"{"x": null}"#, "sub: expected a number, got null (from `x`)"),
+    ]);
+}
+
+#[test]
 fn round_numbers() {
     check_ok(&[
         ("{{round x}}", r#"{"x": 2.6}"#, "3"),

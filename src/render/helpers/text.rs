@@ -1,5 +1,5 @@
-//! Value and text helpers: `json`, `round`, `slug`, `join`, `default`, `upper`,
-//! `lower`, `truncate`, `csv`, `len`.
+//! Value and text helpers: `json`, `round`, `add`, `sub`, `slug`, `join`, `default`,
+//! `upper`, `lower`, `truncate`, `csv`, `len`.
 
 use handlebars::RenderError;
 use serde_json::Value;
@@ -35,6 +35,46 @@ pub(super) fn json(a: &Args<'_, '_>) -> Result<Value, RenderError> {
     // Serializing a `Value` cannot fail (its keys are strings); map it anyway rather
     // than panic.
     out.map(Value::String).map_err(|e| a.err(format_args!("cannot serialize: {e}")))
+}
+
+/// `{{add A B [C...]}}` → the sum of numbers: `{{add @index 1}}` numbers SRT cues
+/// from 1. Integers stay integers (`1`, not `1.0`); a fractional result is rounded
+/// to millisecond precision (`0.1 + 0.2` → `0.3`). Errors: an argument that is not
+/// a number.
+pub(super) fn add(a: &Args<'_, '_>) -> Result<Value, RenderError> {
+    arithmetic(a, false)
+}
+
+/// `{{sub A B}}` → A − B, e.g. a segment's length `{{duration (sub end_time
+/// start_time)}}`; integers and rounding as for `add`.
+pub(super) fn sub(a: &Args<'_, '_>) -> Result<Value, RenderError> {
+    arithmetic(a, true)
+}
+
+/// Sums the arguments, subtracting every one after the first when `minus`.
+fn arithmetic(a: &Args<'_, '_>, minus: bool) -> Result<Value, RenderError> {
+    let mut int: Option<i64> = Some(0);
+    let mut float = 0.0_f64;
+    for i in 0..a.len() {
+        let v = a.get(i)?;
+        let Some(n) = v.as_f64() else {
+            return Err(a.err_at(i, format_args!("expected a number, got {}", show(v))));
+        };
+        let negate = minus && i > 0;
+        float += if negate { -n } else { n };
+        int = match (int, v.as_i64()) {
+            (Some(acc), Some(x)) if negate => acc.checked_sub(x),
+            (Some(acc), Some(x)) => acc.checked_add(x),
+            _ => None,
+        };
+    }
+    if let Some(i) = int {
+        return Ok(Value::from(i));
+    }
+    let rounded = (float * 1000.0).round() / 1000.0;
+    serde_json::Number::from_f64(rounded)
+        .map(Value::Number)
+        .ok_or_else(|| a.err(format_args!("the result {float} is not a finite number")))
 }
 
 /// `{{round NUMBER [DIGITS]}}` → NUMBER rounded to DIGITS decimals (0 to 15, default 0),
