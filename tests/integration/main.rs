@@ -5,3 +5,4 @@ mod support;
 
 mod check;
 mod run;
+mod sim_faults;
