@@ -14,6 +14,9 @@ mod server;
 mod store;
 pub mod synth;
 
+#[cfg(test)]
+mod http_tests;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,9 +101,14 @@ impl Drop for RunningSim {
 /// current tokio runtime. Stopping closes every open connection at once (a stalled
 /// request does not hold it up). Errors: the bind failed.
 pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<RunningSim> {
+    start_with(Arc::new(store::Sim::new(config)), addr).await
+}
+
+/// [`start`] over prepared state (tests seed assets this way).
+async fn start_with(sim: Arc<store::Sim>, addr: SocketAddr) -> std::io::Result<RunningSim> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let app = routes::router(Arc::new(store::Sim::new(config)));
+    let app = routes::router(sim);
     let (tx, rx) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(server::serve(listener, app, rx));
     Ok(RunningSim { base_url: format!("http://{addr}/v1.3"), addr, shutdown: Some(tx), task: Some(task) })

@@ -5,4 +5,6 @@ mod support;
 
 mod check;
 mod run;
+mod sim_assets;
 mod sim_faults;
+mod sim_sdk;
