@@ -33,7 +33,7 @@ mod video;
 pub mod violation;
 
 #[cfg(test)]
-mod request_tests;
+pub(crate) mod request_tests;
 
 pub use base64_payload::MAX_BASE64_DECODED_BYTES;
 pub use idempotency::validate_idempotency_key;

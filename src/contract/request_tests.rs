@@ -11,8 +11,9 @@ const NP: Code = Code::ParameterNotProvided;
 const UNK: Code = Code::ParameterUnknown;
 const NE: Code = Code::ResourceNotExist;
 
-/// Server state for VAL-10, VAL-11, VAL-25.
-struct Fake;
+/// Server state for VAL-10, VAL-11, VAL-25: assets `asset-video` (ready video),
+/// `asset-image` (ready image), `asset-busy` (processing image); video `sim-vid-ok`.
+pub(crate) struct Fake;
 
 impl Resources for Fake {
     fn asset(&self, id: &str) -> Option<AssetInfo> {
@@ -107,13 +108,17 @@ fn src(i: usize) -> Value {
 
 // ---- the table ----
 
-type Expect = (&'static str, &'static str, Code, u16);
+/// (rule, field, code, status) of one expected violation.
+pub(crate) type Expect = (&'static str, &'static str, Code, u16);
 
-struct Case {
-    name: &'static str,
-    body: Value,
-    resources: bool,
-    expect: Vec<Expect>,
+/// One violating body and every violation it must give, sorted (VAL-0). Shared with
+/// the simulator's HTTP test, which sends each body and expects the first.
+pub(crate) struct Case {
+    pub(crate) name: &'static str,
+    pub(crate) body: Value,
+    /// Whether the case needs server state (the [`Fake`] assets and videos).
+    pub(crate) resources: bool,
+    pub(crate) expect: Vec<Expect>,
 }
 
 fn case(name: &'static str, body: Value, expect: &[Expect]) -> Case {
@@ -124,7 +129,8 @@ fn case_res(name: &'static str, body: Value, expect: &[Expect]) -> Case {
     Case { resources: true, ..case(name, body, expect) }
 }
 
-fn violating_cases() -> Vec<Case> {
+/// One or more violating bodies per VAL rule (VAL-1..VAL-48).
+pub(crate) fn violating_cases() -> Vec<Case> {
     let big_b64 = "A".repeat(31_457_283 / 3 * 4 + 4);
     let five_sources: Vec<Value> = (0..5).map(src).collect();
     let many_defs: Vec<Value> = (0..21).map(|i| json!({"id": format!("d{i}"), "description": "x"})).collect();
@@ -302,7 +308,7 @@ fn violating_cases() -> Vec<Case> {
         // VAL-14: the model is the fault, nothing else reported
         case(
             "VAL-14 time_based_metadata with pegasus1.2",
-            with(tbm(), json!({"model_name": "pegasus1.2", "video": {"type": "video_id", "video_id": "v"}})),
+            with(tbm(), json!({"model_name": "pegasus1.2", "video": {"type": "video_id", "video_id": "sim-vid-ok"}})),
             &[("VAL-14", "analysis_mode", INV, 400)],
         ),
         // VAL-15

@@ -7,3 +7,6 @@ mod check;
 mod recipes;
 mod render;
 mod run;
+mod sim_assets;
+mod sim_faults;
+mod sim_sdk;
