@@ -17,7 +17,7 @@ pub fn compile_templates(workflow: &Workflow) -> Result<Renderer, Vec<Diagnostic
     }
     let mut templates: Vec<&TemplateText> = Vec::new();
     for a in &workflow.analyses {
-        templates.extend(a.prompt.iter().chain(a.custom_id.iter()));
+        templates.extend(a.prompt.iter().chain(&a.custom_id).chain(&a.prompt_v2_input));
         for o in &a.outputs {
             templates.push(&o.path);
             templates.push(&o.template);

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::model::{Analysis, Pos, TemplateText, Video, VideoInput, Workflow};
 use crate::canonical::{canonical_json, sha256_hex};
+use crate::contract::Violation;
 use crate::contract::media::MediaFacts;
 use crate::diag::Diagnostic;
 use crate::render::{Renderer, TemplateFailure, context, output};
@@ -193,6 +194,16 @@ impl Expander<'_> {
         };
         let mut fields = analysis.fields.clone();
         fields.insert("custom_id".into(), Value::String(custom_id.clone()));
+        if let Some(t) = &analysis.prompt_v2_input {
+            match renderer.render(t, &ctx, false) {
+                Ok(text) => {
+                    if let Some(p) = fields.get_mut("prompt_v2").and_then(Value::as_object_mut) {
+                        p.insert("input_text".into(), Value::String(text));
+                    }
+                }
+                Err(e) => self.template_error(t.pos, &name, &e),
+            }
+        }
         if let Some(p) = &prompt {
             fields.insert("prompt".into(), Value::String(p.clone()));
         }
@@ -238,32 +249,59 @@ impl Expander<'_> {
     }
 
     /// Runs the contract's offline rules on the body (CLI-PRE-1) and points each
-    /// violation at the workflow key it came from.
+    /// violation at the workflow key it names (or its nearest written parent).
     fn validate(&mut self, analysis: &Analysis, video: &Video, body: &Map<String, Value>) {
         let mut full = Map::new();
         full.insert("video".into(), validation_source(video));
         full.extend(body.iter().map(|(k, v)| (k.clone(), v.clone())));
         for v in crate::contract::validate_create(&Value::Object(full), None) {
-            let top = v.field.split(['.', '[']).next().unwrap_or_default();
-            let pos = match top {
-                "video" => video.pos,
-                "prompt" => analysis.prompt.as_ref().map_or(analysis.pos, |p| p.pos),
-                "custom_id" => analysis.custom_id.as_ref().map_or(analysis.pos, |p| p.pos),
-                other => analysis.field_pos.get(other).copied().unwrap_or(analysis.pos),
-            };
+            let pos = violation_pos(analysis, video, &v);
             if !self.seen.insert((v.rule, pos.line, pos.column, v.reason.clone())) {
                 continue;
             }
-            let hint = hint_for(v.rule);
+            let hint = hint_for(&v);
             let message = format!("{} (analysis `{}`, video `{}`)", v.message(), analysis.id, video.id);
             let d = self.error(v.rule, pos, message);
-            d.hint = hint.map(str::to_owned);
+            d.hint = hint;
         }
     }
 }
 
-fn hint_for(rule: &str) -> Option<&'static str> {
-    Some(match rule {
+/// Where a violation of `analysis`'s request points: the member its field path
+/// names, else the nearest written parent (a missing member: the object that lacks
+/// it). An unknown member (VAL-2) points at its key; a member holding an object or
+/// list at its key too, as the value spans many lines.
+fn violation_pos(analysis: &Analysis, video: &Video, v: &Violation) -> Pos {
+    match v.field.split(['.', '[']).next().unwrap_or_default() {
+        "video" => return video.pos,
+        "prompt" => return analysis.prompt.as_ref().map_or(analysis.pos, |p| p.pos),
+        "custom_id" => return analysis.custom_id.as_ref().map_or(analysis.pos, |p| p.pos),
+        _ => {}
+    }
+    let mut path = v.field.as_str();
+    let mut exact = true;
+    loop {
+        if let Some((_, place)) = analysis.places.iter().rev().find(|(p, _)| p == path) {
+            let on_key = v.rule == "VAL-2" || v.rule == "VAL-39" || !exact || place.value.line != place.key.line;
+            return if on_key { place.key } else { place.value };
+        }
+        match path.rfind(['.', '[']) {
+            Some(i) => {
+                path = &path[..i];
+                exact = false;
+            }
+            None => return analysis.pos,
+        }
+    }
+}
+
+/// A hint for a violation: "did you mean" for an unknown member, else what the
+/// rule wants.
+fn hint_for(v: &Violation) -> Option<String> {
+    if let Some((_, near)) = v.reason.split_once("did you mean ") {
+        return Some(format!("did you mean `{}`?", near.trim_end_matches('?')));
+    }
+    Some(match v.rule {
         "VAL-7" => {
             "pegasus1.2 takes only pre-indexed `video_id` sources; set `model: pegasus1.5` for files, URLs and assets"
         }
@@ -271,8 +309,15 @@ fn hint_for(rule: &str) -> Option<&'static str> {
         "VAL-22" => "a prompt may have at most 2,000 tokens (counted as UTF-8 bytes / 4)",
         "VAL-27" => "use a temperature from 0 to 1",
         "VAL-28" => "pegasus1.2: 1–4,096; pegasus1.5 general: 512–65,536; time_based_metadata: 2,048–65,536",
+        "VAL-15" | "VAL-41" => "describe the segments under `segment_definitions`",
+        "VAL-18" => "give `prompt`, `prompt_file` or `prompt_v2`",
+        "VAL-19" => "time_based_metadata takes no prompt: describe the segments in `segment_definitions`",
+        "VAL-30" | "VAL-31" => "segment durations are seconds: at least 2, and max ≥ min",
+        "VAL-33" => "the window needs 0 ≤ start_time < end_time and at least 4 s",
+        "VAL-39" => "allowed: type, properties, required, items, minItems, enum, const, anyOf, $ref, $defs, pattern, format, minimum, maximum, exclusiveMinimum, exclusiveMaximum",
         _ => return None,
-    })
+    }
+    .to_owned())
 }
 
 #[cfg(test)]
