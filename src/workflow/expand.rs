@@ -27,13 +27,43 @@ pub struct PlannedTask {
     /// The create body without `video` (the engine adds the source it decides on),
     /// in request order.
     pub body: Map<String, Value>,
-    /// Task key: SHA-256 hex of the canonical request (without `custom_id`) plus the
-    /// video identity (design §4).
+    /// What the API would analyse (`{"url": ...}`, `{"sha256": ...}` of a local
+    /// file, `{"asset_id": ...}`, `{"video_id": ...}`).
+    pub video_identity: Value,
+    /// Task key: SHA-256 hex of the canonical JSON of [`keyed`](Self::keyed)
+    /// (design §4).
     pub key: String,
     /// Outputs: path relative to the workflow directory and content template.
     pub outputs: Vec<PlannedOutput>,
     /// The context prompts and paths were rendered with (no `task`/`result` yet).
     pub context: Value,
+}
+
+impl PlannedTask {
+    /// What the task key hashes: `{"request": <body without custom_id>, "video":
+    /// <video identity>}`. Output templates are not in it (design §4).
+    pub fn keyed(&self) -> Value {
+        let mut request = self.body.clone();
+        request.shift_remove("custom_id");
+        json!({"request": Value::Object(request), "video": self.video_identity})
+    }
+
+    /// The create body as it is sent, members in the contract's order. A remote
+    /// video is sent as written; for a local file `video` is
+    /// `{"type": "file", "path", "sha256"}`, which the engine replaces with the
+    /// uploaded asset or the inline `base64_string`.
+    pub fn request(&self, video: &Video) -> Value {
+        let source = match &video.input {
+            VideoInput::File { written, .. } => {
+                json!({"type": "file", "path": written, "sha256": self.video_identity.get("sha256")})
+            }
+            _ => validation_source(video),
+        };
+        let mut body = Map::new();
+        body.insert("video".into(), source);
+        body.extend(self.body.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Value::Object(body)
+    }
 }
 
 /// An output file of a task or report.
@@ -102,9 +132,10 @@ pub fn expand(
     let mut x = Expander { workflow, diags: Vec::new(), seen: HashSet::new() };
     let mut tasks = Vec::new();
     let mut written: HashMap<PathBuf, String> = HashMap::new();
+    let index: HashMap<&str, usize> = workflow.videos.iter().enumerate().map(|(i, v)| (v.id.as_str(), i)).collect();
     for (ai, analysis) in workflow.analyses.iter().enumerate() {
         for video_id in &analysis.video_ids {
-            let Some(vi) = workflow.videos.iter().position(|v| &v.id == video_id) else {
+            let Some(&vi) = index.get(video_id.as_str()) else {
                 continue;
             };
             let video = &workflow.videos[vi];
@@ -239,13 +270,19 @@ impl Expander<'_> {
         if self.diags.len() > before {
             return None;
         }
-        let mut keyed = body.clone();
-        keyed.remove("custom_id");
-        let key = sha256_hex(canonical_json(&json!({
-            "request": Value::Object(keyed),
-            "video": video_identity(video, file_hashes),
-        })));
-        Some(PlannedTask { analysis: ai, video: vi, name, custom_id, body, key, outputs, context: ctx })
+        let mut task = PlannedTask {
+            analysis: ai,
+            video: vi,
+            name,
+            custom_id,
+            body,
+            video_identity: video_identity(video, file_hashes),
+            key: String::new(),
+            outputs,
+            context: ctx,
+        };
+        task.key = sha256_hex(canonical_json(&task.keyed()));
+        Some(task)
     }
 
     /// Runs the contract's offline rules on the body (CLI-PRE-1) and points each
