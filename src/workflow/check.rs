@@ -1,10 +1,16 @@
 //! Template compilation for a loaded workflow: every template is compiled once, up
 //! front, so a syntax error is a workflow error found before anything is submitted.
 
+use std::path::{Path, PathBuf};
+
 use super::load::rules;
 use super::model::{TemplateText, Workflow};
-use crate::diag::Diagnostic;
-use crate::render::Renderer;
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::render::helpers::NAMES;
+use crate::render::{Renderer, TemplateFailure};
+
+/// Handlebars' own block helpers, for "did you mean" hints.
+const HELPERS: [&str; 6] = ["if", "unless", "each", "with", "lookup", "log"];
 
 /// Builds the renderer of `workflow`: partials from `templates/partials/` beside the
 /// workflow file, then every prompt, `custom_id`, output path and content template.
@@ -29,14 +35,78 @@ pub fn compile_templates(workflow: &Workflow) -> Result<Renderer, Vec<Diagnostic
     }
     for t in templates {
         if let Err(e) = renderer.register(t) {
-            diags.push(Diagnostic::new(Some(rules::TEMPLATE), e.to_string()).at(
-                &workflow.file,
-                &workflow.source,
-                t.pos.line,
-                t.pos.column,
-                t.pos.len,
-            ));
+            diags.push(template_diagnostic(workflow, t, &e, ""));
         }
     }
     if diags.is_empty() { Ok(renderer) } else { Err(diags) }
+}
+
+/// A diagnostic for a template that failed to compile or render, pointing at the
+/// place inside the template when the failure has one: in the template file, or in
+/// the workflow for a one-line inline template written plain or quoted without
+/// escapes. Otherwise at the template's key. `suffix` is appended to the message
+/// (e.g. ` (task `seo/intro`)`).
+pub fn template_diagnostic(workflow: &Workflow, t: &TemplateText, e: &TemplateFailure, suffix: &str) -> Diagnostic {
+    let inline = t.name.starts_with(&format!("{}:", workflow.file.display()));
+    let precise = |d: Diagnostic| match e.reason.strip_prefix("Helper not found ") {
+        Some(name) => match did_you_mean(name, HELPERS.iter().chain(NAMES).copied()) {
+            Some(near) => d.with_hint(format!("did you mean `{near}`?")),
+            None => d.with_hint(format!("helpers: {}", NAMES.join(", "))),
+        },
+        None => d,
+    };
+    if let (Some(line), Some(col)) = (e.line, e.column) {
+        let (line, col) = (line as u64, col as u64);
+        if !inline {
+            let path = workflow.dir.join(&t.name);
+            let shown = if workflow.dir == Path::new(".") { PathBuf::from(&t.name) } else { path };
+            let len = expression_len(t.text.lines().nth(line as usize - 1).unwrap_or_default(), col);
+            let used = format!("used at {}:{}:{}", workflow.file.display(), t.pos.line, t.pos.column);
+            let d = precise(Diagnostic::new(Some(rules::TEMPLATE), format!("{}{suffix}", e.reason)));
+            return d.at(&shown, &t.text, line, col, len).with_hint(used);
+        }
+        if line == 1
+            && !t.text.contains('\n')
+            && let Some(offset) = inline_offset(&workflow.source, t)
+        {
+            let len = expression_len(&t.text, col);
+            return precise(Diagnostic::new(Some(rules::TEMPLATE), format!("{}{suffix}", e.reason)).at(
+                &workflow.file,
+                &workflow.source,
+                t.pos.line,
+                t.pos.column + offset + col - 1,
+                len,
+            ));
+        }
+    }
+    Diagnostic::new(Some(rules::TEMPLATE), format!("{e}{suffix}")).at(
+        &workflow.file,
+        &workflow.source,
+        t.pos.line,
+        t.pos.column,
+        t.pos.len,
+    )
+}
+
+/// Columns between a template's place and its text: 0 for a plain scalar, 1 for a
+/// quoted one without escapes; `None` when the written text is not the template
+/// text (escapes, folded or block scalars).
+fn inline_offset(source: &str, t: &TemplateText) -> Option<u64> {
+    let line = source.lines().nth(usize::try_from(t.pos.line).ok()?.checked_sub(1)?)?;
+    let start: usize =
+        line.chars().take(usize::try_from(t.pos.column).ok()?.saturating_sub(1)).map(char::len_utf8).sum();
+    let written = line.get(start..)?;
+    if written.starts_with(&t.text) {
+        return Some(0);
+    }
+    let quoted =
+        ['"', '\''].iter().any(|q| written.strip_prefix(*q).is_some_and(|w| w.starts_with(&format!("{}{q}", t.text))));
+    quoted.then_some(1)
+}
+
+/// Characters of the `{{...}}` expression starting at 1-based `col` of `line` (1 if
+/// there is none).
+fn expression_len(line: &str, col: u64) -> u64 {
+    let rest: String = line.chars().skip(usize::try_from(col).unwrap_or(1).saturating_sub(1)).collect();
+    if rest.starts_with("{{") { rest.find("}}").map_or(1, |end| rest[..end + 2].chars().count() as u64) } else { 1 }
 }

@@ -195,8 +195,20 @@ impl Expander<'_> {
         &mut self.diags[last]
     }
 
-    fn template_error(&mut self, pos: Pos, task: &str, e: &TemplateFailure) {
-        self.error(super::load::rules::TEMPLATE, pos, format!("{e} (task `{task}`)"));
+    fn template_error(&mut self, t: &TemplateText, task: &str, e: &TemplateFailure) {
+        // One error per template fault, not one per video it is rendered for.
+        let line = e.line.unwrap_or_default() as u64;
+        let column = e.column.unwrap_or_default() as u64;
+        if !self.seen.insert((
+            super::load::rules::TEMPLATE,
+            t.pos.line * 100_000 + line,
+            t.pos.column * 100_000 + column,
+            e.reason.clone(),
+        )) {
+            return;
+        }
+        let d = super::check::template_diagnostic(self.workflow, t, e, &format!(" (task `{task}`)"));
+        self.diags.push(d);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -215,12 +227,12 @@ impl Expander<'_> {
         let prompt = analysis.prompt.as_ref().and_then(|t| match renderer.render(t, &ctx, false) {
             Ok(s) => Some(s),
             Err(e) => {
-                self.template_error(t.pos, &name, &e);
+                self.template_error(t, &name, &e);
                 None
             }
         });
         let custom_id = match &analysis.custom_id {
-            Some(t) => renderer.render(t, &ctx, false).map_err(|e| self.template_error(t.pos, &name, &e)).ok()?,
+            Some(t) => renderer.render(t, &ctx, false).map_err(|e| self.template_error(t, &name, &e)).ok()?,
             None => sanitize_id(&format!("{}-{}", analysis.id, video.id)),
         };
         let mut fields = analysis.fields.clone();
@@ -232,7 +244,7 @@ impl Expander<'_> {
                         p.insert("input_text".into(), Value::String(text));
                     }
                 }
-                Err(e) => self.template_error(t.pos, &name, &e),
+                Err(e) => self.template_error(t, &name, &e),
             }
         }
         if let Some(p) = &prompt {
@@ -245,13 +257,17 @@ impl Expander<'_> {
                 body.insert(key.to_owned(), v);
             }
         }
-        self.validate(analysis, video, &body);
+        // A template that did not render leaves the body incomplete: checking it
+        // would report a second, spurious fault (a missing prompt).
+        if self.diags.len() == before {
+            self.validate(analysis, video, &body);
+        }
         let mut outputs = Vec::new();
         for out in &analysis.outputs {
             let rendered = match renderer.render(&out.path, &ctx, false) {
                 Ok(p) => p,
                 Err(e) => {
-                    self.template_error(out.path.pos, &name, &e);
+                    self.template_error(&out.path, &name, &e);
                     continue;
                 }
             };
@@ -310,7 +326,7 @@ impl Expander<'_> {
 /// list at its key too, as the value spans many lines.
 fn violation_pos(analysis: &Analysis, video: &Video, v: &Violation) -> Pos {
     match v.field.split(['.', '[']).next().unwrap_or_default() {
-        "video" => return video.pos,
+        "video" => return video.source_pos,
         "prompt" => return analysis.prompt.as_ref().map_or(analysis.pos, |p| p.pos),
         "custom_id" => return analysis.custom_id.as_ref().map_or(analysis.pos, |p| p.pos),
         _ => {}

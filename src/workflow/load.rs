@@ -96,6 +96,8 @@ fn yaml_diagnostic(path: &Path, source: &str, e: &serde_saphyr::Error) -> Diagno
         Some((head, rest)) if head.starts_with("line ") => rest,
         _ => first,
     };
+    // The place is shown below the message.
+    let message = message.split(" at line ").next().unwrap_or(message);
     let mut d = if let Some(rest) = message.strip_prefix("unknown field `") {
         let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let expected: Vec<&str> = expected
@@ -115,7 +117,22 @@ fn yaml_diagnostic(path: &Path, source: &str, e: &serde_saphyr::Error) -> Diagno
         Diagnostic::new(Some(rules::DUPLICATE_KEY), format!("duplicate key `{key}`"))
             .with_hint("each key may appear once in a mapping; remove one of them")
     } else {
-        Diagnostic::new(Some(rules::YAML), message.to_owned())
+        // Say what was wanted in words.
+        let (message, hint) = match message {
+            m if m.starts_with("invalid u32") || m.starts_with("invalid u64") => {
+                ("expected a whole number", Some("write a number such as `4`, without quotes"))
+            }
+            "expected sequence start" => ("expected a list", Some("write a YAML list: `- item` lines, or `[a, b]`")),
+            "expected mapping start" | "expected struct mapping start" => {
+                ("expected a mapping", Some("write `key: value` lines, or `{ key: value }`"))
+            }
+            m => (m, None),
+        };
+        let d = Diagnostic::new(Some(rules::YAML), message.to_owned());
+        match hint {
+            Some(h) => d.with_hint(h),
+            None => d,
+        }
     };
     if let Some(loc) = e.location() {
         let len = loc.span().byte_len().unwrap_or(1);
@@ -288,7 +305,10 @@ impl Resolver<'_> {
             }
         };
         match input {
-            Some(input) if self.diags.len() == before => vec![Video { id: id.value.clone(), input, vars, pos }],
+            Some(input) if self.diags.len() == before => {
+                let source_pos = sources.first().map_or(pos, |(_, v)| pos_of(v));
+                vec![Video { id: id.value.clone(), input, vars, pos, source_pos }]
+            }
             _ => {
                 self.broken_videos.push(id.value.clone());
                 Vec::new()
@@ -323,6 +343,7 @@ impl Resolver<'_> {
                     input: VideoInput::File { path, written },
                     vars: vars.clone(),
                     pos,
+                    source_pos: pos,
                 }
             })
             .collect()
@@ -376,7 +397,8 @@ impl Resolver<'_> {
             Some(mode) => r.string("analysis_mode", mode),
             // The shorthand only makes sense for segmentation, so it implies the mode.
             None => {
-                if let Some(p) = segdefs_inline.map(Tree::pos).or(segdefs_file.map(|f| pos_of(f))) {
+                let key = segdefs_inline.map(|t| t.key_pos(self.source, "segment_definitions"));
+                if let Some(p) = key.or(segdefs_file.map(|f| pos_of(f))) {
                     r.put("analysis_mode", Value::from("time_based_metadata"), Place { key: p, value: p });
                 }
             }
@@ -401,7 +423,11 @@ impl Resolver<'_> {
         let prompt_v2_input =
             r.fields.get("prompt_v2").and_then(|v| v.get("input_text")).and_then(Value::as_str).map(|text| {
                 let pos = r.place("prompt_v2.input_text").map_or(pos, |p| p.value);
-                TemplateText { name: format!("{}:{}", self.path.display(), pos.line), text: text.to_owned(), pos }
+                TemplateText {
+                    name: format!("{}:{}:{}", self.path.display(), pos.line, pos.column),
+                    text: text.to_owned(),
+                    pos,
+                }
             });
         let prompt = self.text_or_file(
             e.prompt.as_ref().or(d.prompt.as_ref()),
@@ -434,7 +460,8 @@ impl Resolver<'_> {
         segdefs_file: Option<&S<String>>,
         time_format: Option<&S<String>>,
     ) {
-        let shorthand = segdefs.map(Tree::pos).or(segdefs_file.map(|f| pos_of(f)));
+        let shorthand =
+            segdefs.map(|t| t.key_pos(self.source, "segment_definitions")).or(segdefs_file.map(|f| pos_of(f)));
         if let Some(rf) = rf {
             if let Some(p) = shorthand {
                 self.error(
@@ -635,7 +662,7 @@ impl Request {
     fn tree(&mut self, name: &str, tree: Option<&Tree>, source: &str) {
         if let Some(t) = tree {
             let value = t.to_json_with_places(source, name, &mut self.places);
-            self.places.push((name.to_owned(), Place { key: t.pos(), value: t.pos() }));
+            self.places.push((name.to_owned(), Place { key: t.key_pos(source, workflow_key(name)), value: t.pos() }));
             self.fields.insert(name.to_owned(), value);
         }
     }

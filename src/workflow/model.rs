@@ -81,8 +81,10 @@ pub struct Video {
     pub input: VideoInput,
     /// `vars:` of this video, a JSON object.
     pub vars: Value,
-    /// Where it is declared.
+    /// Where it is declared (its `id`, or its `glob`).
     pub pos: Pos,
+    /// Where its source (`url`, `file`, `asset_id`, `video_id`, `glob`) is written.
+    pub source_pos: Pos,
 }
 
 /// A template and the name it is registered and reported under.

@@ -68,7 +68,37 @@ pub fn pos_of_location(l: &Location) -> Pos {
     Pos { line: l.line(), column: l.column(), len: l.span().byte_len().unwrap_or(1).max(1) }
 }
 
+/// The place of mapping key `key` written last before byte `offset` of `source`
+/// (the key of the value at `offset`), if `key:` is found there.
+pub fn key_before(source: &str, key: &str, offset: usize) -> Option<Pos> {
+    let head = source.get(..offset)?;
+    let mut end = head.len();
+    while let Some(i) = head[..end].rfind(key) {
+        let after = head[i + key.len()..].trim_start_matches([' ', '\t']);
+        let boundary = head[..i].chars().next_back().is_none_or(|c| c.is_whitespace() || c == '{' || c == ',');
+        if boundary && after.starts_with(':') {
+            let line_start = head[..i].rfind('\n').map_or(0, |n| n + 1);
+            let line = head[..line_start].matches('\n').count() as u64 + 1;
+            let column = head[line_start..i].chars().count() as u64 + 1;
+            return Some(Pos { line, column, len: key.chars().count() as u64 });
+        }
+        end = i;
+    }
+    None
+}
+
 impl Tree {
+    /// The place of this value's key `key` (see [`key_before`]); the value's place
+    /// when the key is not found.
+    pub fn key_pos(&self, source: &str, key: &str) -> Pos {
+        self.referenced
+            .span()
+            .byte_offset()
+            .and_then(|o| usize::try_from(o).ok())
+            .and_then(|o| key_before(source, key, o))
+            .unwrap_or_else(|| self.pos())
+    }
+
     /// Where the node is used.
     pub fn pos(&self) -> Pos {
         pos_of_location(&self.referenced)

@@ -4,4 +4,6 @@
 mod support;
 
 mod check;
+mod commands;
+mod corpus;
 mod run;
