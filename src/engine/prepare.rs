@@ -35,15 +35,13 @@ pub struct Prepared {
 pub fn prepare(path: &Path) -> Result<Prepared, Vec<Diagnostic>> {
     // Every workflow error is reported in one run: what loads is compiled and
     // expanded too, and the errors of all three steps are returned together.
-    let (workflow, mut diags) = load_partial(path)?;
+    let (mut workflow, mut diags) = load_partial(path)?;
     let fail = |mut all: Vec<Diagnostic>| {
         crate::workflow::load::sort_diagnostics(&mut all);
         all
     };
-    let renderer = check::compile_templates(&workflow).map_err(|d| {
-        diags.extend(d);
-        fail(std::mem::take(&mut diags))
-    })?;
+    let (renderer, template_errors) = check::compile_partial(&mut workflow);
+    diags.extend(template_errors);
     let mut media = HashMap::new();
     let mut hashes = HashMap::new();
     let mut video_faults: HashMap<String, Vec<String>> = HashMap::new();

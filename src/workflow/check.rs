@@ -17,28 +17,46 @@ const HELPERS: [&str; 6] = ["if", "unless", "each", "with", "lookup", "log"];
 /// Returns every compile error at once.
 pub fn compile_templates(workflow: &Workflow) -> Result<Renderer, Vec<Diagnostic>> {
     let mut renderer = Renderer::new();
-    let mut diags = Vec::new();
+    let diags = register(&mut renderer, workflow);
+    if diags.iter().all(Vec::is_empty) { Ok(renderer) } else { Err(diags.into_iter().flatten().collect()) }
+}
+
+/// Like [`compile_templates`], but keeps going: the analyses and reports whose
+/// templates do not compile are removed from `workflow`, so that the rest can be
+/// expanded and checked in the same run; their errors are returned.
+pub fn compile_partial(workflow: &mut Workflow) -> (Renderer, Vec<Diagnostic>) {
+    let mut renderer = Renderer::new();
+    let per_item = register(&mut renderer, workflow);
+    let (analyses, reports) = per_item.split_at(1 + workflow.analyses.len());
+    let mut ok = analyses[1..].iter().map(Vec::is_empty);
+    workflow.analyses.retain(|_| ok.next().unwrap_or(true));
+    let mut ok = reports.iter().map(Vec::is_empty);
+    workflow.reports.retain(|_| ok.next().unwrap_or(true));
+    (renderer, per_item.into_iter().flatten().collect())
+}
+
+/// Registers the partials and every template; the errors of the partials, then of
+/// each analysis, then of each report (one list per item, in order).
+fn register(renderer: &mut Renderer, workflow: &Workflow) -> Vec<Vec<Diagnostic>> {
+    let mut out = vec![Vec::new()];
     if let Err(e) = renderer.register_partials(&workflow.dir.join("templates").join("partials")) {
-        diags.push(Diagnostic::new(Some(rules::TEMPLATE), e.to_string()));
+        out[0].push(Diagnostic::new(Some(rules::TEMPLATE), e.to_string()));
     }
-    let mut templates: Vec<&TemplateText> = Vec::new();
+    let mut compile = |templates: Vec<&TemplateText>| {
+        templates
+            .into_iter()
+            .filter_map(|t| renderer.register(t).err().map(|e| template_diagnostic(workflow, t, &e, "")))
+            .collect::<Vec<_>>()
+    };
     for a in &workflow.analyses {
-        templates.extend(a.prompt.iter().chain(&a.custom_id).chain(&a.prompt_v2_input));
-        for o in &a.outputs {
-            templates.push(&o.path);
-            templates.push(&o.template);
-        }
+        let mut templates: Vec<&TemplateText> = a.prompt.iter().chain(&a.custom_id).chain(&a.prompt_v2_input).collect();
+        templates.extend(a.outputs.iter().flat_map(|o| [&o.path, &o.template]));
+        out.push(compile(templates));
     }
     for r in &workflow.reports {
-        templates.push(&r.path);
-        templates.push(&r.template);
+        out.push(compile(vec![&r.path, &r.template]));
     }
-    for t in templates {
-        if let Err(e) = renderer.register(t) {
-            diags.push(template_diagnostic(workflow, t, &e, ""));
-        }
-    }
-    if diags.is_empty() { Ok(renderer) } else { Err(diags) }
+    out
 }
 
 /// A diagnostic for a template that failed to compile or render, pointing at the
@@ -48,11 +66,19 @@ pub fn compile_templates(workflow: &Workflow) -> Result<Renderer, Vec<Diagnostic
 /// (e.g. ` (task `seo/intro`)`).
 pub fn template_diagnostic(workflow: &Workflow, t: &TemplateText, e: &TemplateFailure, suffix: &str) -> Diagnostic {
     let inline = t.name.starts_with(&format!("{}:", workflow.file.display()));
+    // The parser lists every token it could have read; that helps nobody.
+    let syntax = e.reason.starts_with("invalid handlebars syntax");
+    let mut e = e.clone();
+    if syntax {
+        e.reason = "invalid Handlebars syntax".into();
+    }
+    let e = &e;
     let precise = |d: Diagnostic| match e.reason.strip_prefix("Helper not found ") {
         Some(name) => match did_you_mean(name, HELPERS.iter().chain(NAMES).copied()) {
             Some(near) => d.with_hint(format!("did you mean `{near}`?")),
             None => d.with_hint(format!("helpers: {}", NAMES.join(", "))),
         },
+        None if syntax => d.with_hint("every `{{` needs its `}}`, every `{{#block}}` its `{{/block}}`"),
         None => d,
     };
     if let (Some(line), Some(col)) = (e.line, e.column) {
