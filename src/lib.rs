@@ -7,6 +7,7 @@ pub mod contract;
 pub mod diag;
 pub mod engine;
 pub mod media;
+pub mod plan;
 pub mod render;
 pub mod sim;
 pub mod state;

@@ -25,6 +25,41 @@ pub enum Command {
     Render(CheckArgs),
     /// Serve the offline simulator of the API on a loopback port.
     Sim(SimArgs),
+    /// Show every task and why it will or will not run; no network, writes nothing.
+    Plan(PlanArgs),
+    /// Print the JSON Schema of the workflow file (for editor completion).
+    Schema,
+    /// Scaffold a working workflow, templates and JSON Schema in DIR.
+    Init(InitArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Workflow files.
+    #[arg(required = true, value_name = "WORKFLOW")]
+    pub workflows: Vec<PathBuf>,
+    /// Print the plan as JSON (each task with its request body) on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to create the files in (default: the current directory).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Arguments of `check` and `render`.

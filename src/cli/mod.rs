@@ -2,8 +2,12 @@
 //! Errors are rendered here, once.
 
 mod args;
+mod completions;
+mod init;
+mod plan;
 mod progress;
 mod run;
+pub mod schema;
 mod sim;
 
 use std::process::ExitCode;
@@ -35,6 +39,10 @@ async fn dispatch(cli: Cli) -> i32 {
         Command::Check(args) => run::check(&args),
         Command::Render(args) => run::render(&args),
         Command::Sim(args) => sim::serve(args).await,
+        Command::Plan(args) => plan::run(&args),
+        Command::Schema => schema::run(),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => completions::run(args.shell),
     }
 }
 

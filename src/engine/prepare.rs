@@ -10,7 +10,7 @@ use crate::diag::Diagnostic;
 use crate::media::{ProbeError, probe};
 use crate::render::Renderer;
 use crate::workflow::model::{VideoInput, Workflow};
-use crate::workflow::{PlannedTask, check, expand, load};
+use crate::workflow::{PlannedTask, check, expand, load_partial};
 
 /// A checked workflow ready to run.
 #[derive(Debug)]
@@ -33,8 +33,15 @@ pub struct Prepared {
 /// returned as diagnostics, all at once; bad videos are recorded in
 /// [`Prepared::rejected`].
 pub fn prepare(path: &Path) -> Result<Prepared, Vec<Diagnostic>> {
-    let workflow = load(path)?;
-    let renderer = check::compile_templates(&workflow)?;
+    // Every workflow error is reported in one run: what loads is compiled and
+    // expanded too, and the errors of all three steps are returned together.
+    let (mut workflow, mut diags) = load_partial(path)?;
+    let fail = |mut all: Vec<Diagnostic>| {
+        crate::workflow::load::sort_diagnostics(&mut all);
+        all
+    };
+    let (renderer, template_errors) = check::compile_partial(&mut workflow);
+    diags.extend(template_errors);
     let mut media = HashMap::new();
     let mut hashes = HashMap::new();
     let mut video_faults: HashMap<String, Vec<String>> = HashMap::new();
@@ -68,7 +75,14 @@ pub fn prepare(path: &Path) -> Result<Prepared, Vec<Diagnostic>> {
             }
         }
     }
-    let tasks = expand(&workflow, &renderer, &hashes, &media)?;
+    let tasks = match expand(&workflow, &renderer, &hashes, &media) {
+        Ok(tasks) if diags.is_empty() => tasks,
+        Ok(_) => return Err(fail(diags)),
+        Err(d) => {
+            diags.extend(d);
+            return Err(fail(diags));
+        }
+    };
     let mut rejected: HashMap<String, Vec<String>> = HashMap::new();
     for task in &tasks {
         let video = &workflow.videos[task.video];

@@ -281,6 +281,7 @@ async fn run_task(
         Some(r) => TaskRecord::new(&task.key, &task.name, r.generation + 1),
         None => TaskRecord::new(&task.key, &task.name, 0),
     };
+    record.request.get_or_insert_with(|| task.keyed());
     let task_id = match &record.task_id {
         Some(id) => {
             observer.event(&task.name, &Event::Adopted { task_id: id.clone() });

@@ -22,8 +22,7 @@ use handlebars::template::{BlockParam, DecoratorTemplate, HelperTemplate, Parame
 use handlebars::{Path, PathSeg};
 
 use super::TemplateFailure;
-use crate::diag::{Diagnostic, did_you_mean};
-use crate::workflow::model::{TemplateText, Workflow};
+use crate::diag::did_you_mean;
 
 /// What a value of the context looks like, as far as templates can tell.
 #[derive(Debug, Clone, PartialEq)]
@@ -514,49 +513,6 @@ impl Linter<'_> {
         cur
     }
 }
-
-/// Lints every template of `workflow` against the context it is rendered with
-/// (prompts, `custom_id` and output paths: [`ContextKind::Base`]; output contents:
-/// [`ContextKind::Task`]; report paths and contents: [`ContextKind::Report`]), as
-/// `WF-TEMPLATE` diagnostics at the place the template is given.
-pub fn lint_workflow(workflow: &Workflow, renderer: &super::Renderer) -> Vec<Diagnostic> {
-    let mut uses: Vec<(&TemplateText, ContextKind)> = Vec::new();
-    for a in &workflow.analyses {
-        uses.extend(a.prompt.iter().chain(a.custom_id.iter()).map(|t| (t, ContextKind::Base)));
-        for o in &a.outputs {
-            uses.push((&o.path, ContextKind::Base));
-            uses.push((&o.template, ContextKind::Task));
-        }
-    }
-    for r in &workflow.reports {
-        uses.push((&r.path, ContextKind::Report));
-        uses.push((&r.template, ContextKind::Report));
-    }
-    let mut seen = BTreeSet::new();
-    let mut diags = Vec::new();
-    for (t, kind) in uses {
-        for f in renderer.lint(t, kind) {
-            // A template file shared by several outputs is reported once.
-            if !seen.insert(f.failure.to_string()) {
-                continue;
-            }
-            let mut d = Diagnostic::new(Some(TEMPLATE_RULE), f.failure.to_string()).at(
-                &workflow.file,
-                &workflow.source,
-                t.pos.line,
-                t.pos.column,
-                t.pos.len,
-            );
-            d.hint = f.hint;
-            diags.push(d);
-        }
-    }
-    diags
-}
-
-/// The rule template findings are reported under (the workflow language's
-/// `WF-TEMPLATE`).
-const TEMPLATE_RULE: &str = "WF-TEMPLATE";
 
 fn list(names: &[&str]) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")

@@ -30,6 +30,21 @@ struct LockFile {
     workflows: BTreeMap<String, BTreeMap<String, LockEntry>>,
 }
 
+/// The section of `workflow` (its file name) in `dir/vidflow.lock`: task name →
+/// entry. Empty when there is no lock file or no section; an unreadable file is an
+/// error.
+pub fn read_lockfile(dir: &Path, workflow: &str) -> Result<BTreeMap<String, LockEntry>, StateError> {
+    let path = dir.join("vidflow.lock");
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(source) => return Err(StateError::Io { path, source }),
+    };
+    let mut lock: LockFile =
+        serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt { path, reason: e.to_string() })?;
+    Ok(lock.workflows.remove(workflow).unwrap_or_default())
+}
+
 /// Replaces the section of `workflow` (its file name) in `dir/vidflow.lock` with
 /// `entries` (task name → entry), keeping other workflows' sections.
 pub fn write_lockfile(dir: &Path, workflow: &str, entries: BTreeMap<String, LockEntry>) -> Result<(), StateError> {

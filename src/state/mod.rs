@@ -6,7 +6,7 @@
 
 mod lockfile;
 
-pub use lockfile::{LockEntry, write_lockfile};
+pub use lockfile::{LockEntry, read_lockfile, write_lockfile};
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -68,6 +68,11 @@ pub struct TaskRecord {
     /// Server message of a failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the key hashes: `{"request": <body without video and custom_id>,
+    /// "video": <video identity>}` ([`crate::workflow::PlannedTask::keyed`]), so
+    /// `plan` can say what changed when the key of a task changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<serde_json::Value>,
 }
 
 impl TaskRecord {
@@ -81,6 +86,7 @@ impl TaskRecord {
             task_id: None,
             status: "submitting".into(),
             error: None,
+            request: None,
         }
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::model::{Analysis, Pos, TemplateText, Video, VideoInput, Workflow};
 use crate::canonical::{canonical_json, sha256_hex};
+use crate::contract::Violation;
 use crate::contract::media::MediaFacts;
 use crate::diag::Diagnostic;
 use crate::render::{Renderer, TemplateFailure, context, output};
@@ -26,13 +27,43 @@ pub struct PlannedTask {
     /// The create body without `video` (the engine adds the source it decides on),
     /// in request order.
     pub body: Map<String, Value>,
-    /// Task key: SHA-256 hex of the canonical request (without `custom_id`) plus the
-    /// video identity (design §4).
+    /// What the API would analyse (`{"url": ...}`, `{"sha256": ...}` of a local
+    /// file, `{"asset_id": ...}`, `{"video_id": ...}`).
+    pub video_identity: Value,
+    /// Task key: SHA-256 hex of the canonical JSON of [`keyed`](Self::keyed)
+    /// (design §4).
     pub key: String,
     /// Outputs: path relative to the workflow directory and content template.
     pub outputs: Vec<PlannedOutput>,
     /// The context prompts and paths were rendered with (no `task`/`result` yet).
     pub context: Value,
+}
+
+impl PlannedTask {
+    /// What the task key hashes: `{"request": <body without custom_id>, "video":
+    /// <video identity>}`. Output templates are not in it (design §4).
+    pub fn keyed(&self) -> Value {
+        let mut request = self.body.clone();
+        request.shift_remove("custom_id");
+        json!({"request": Value::Object(request), "video": self.video_identity})
+    }
+
+    /// The create body as it is sent, members in the contract's order. A remote
+    /// video is sent as written; for a local file `video` is
+    /// `{"type": "file", "path", "sha256"}`, which the engine replaces with the
+    /// uploaded asset or the inline `base64_string`.
+    pub fn request(&self, video: &Video) -> Value {
+        let source = match &video.input {
+            VideoInput::File { written, .. } => {
+                json!({"type": "file", "path": written, "sha256": self.video_identity.get("sha256")})
+            }
+            _ => validation_source(video),
+        };
+        let mut body = Map::new();
+        body.insert("video".into(), source);
+        body.extend(self.body.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Value::Object(body)
+    }
 }
 
 /// An output file of a task or report.
@@ -101,9 +132,10 @@ pub fn expand(
     let mut x = Expander { workflow, diags: Vec::new(), seen: HashSet::new() };
     let mut tasks = Vec::new();
     let mut written: HashMap<PathBuf, String> = HashMap::new();
+    let index: HashMap<&str, usize> = workflow.videos.iter().enumerate().map(|(i, v)| (v.id.as_str(), i)).collect();
     for (ai, analysis) in workflow.analyses.iter().enumerate() {
         for video_id in &analysis.video_ids {
-            let Some(vi) = workflow.videos.iter().position(|v| &v.id == video_id) else {
+            let Some(&vi) = index.get(video_id.as_str()) else {
                 continue;
             };
             let video = &workflow.videos[vi];
@@ -163,8 +195,20 @@ impl Expander<'_> {
         &mut self.diags[last]
     }
 
-    fn template_error(&mut self, pos: Pos, task: &str, e: &TemplateFailure) {
-        self.error(super::load::rules::TEMPLATE, pos, format!("{e} (task `{task}`)"));
+    fn template_error(&mut self, t: &TemplateText, task: &str, e: &TemplateFailure) {
+        // One error per template fault, not one per video it is rendered for.
+        let line = e.line.unwrap_or_default() as u64;
+        let column = e.column.unwrap_or_default() as u64;
+        if !self.seen.insert((
+            super::load::rules::TEMPLATE,
+            t.pos.line * 100_000 + line,
+            t.pos.column * 100_000 + column,
+            e.reason.clone(),
+        )) {
+            return;
+        }
+        let d = super::check::template_diagnostic(self.workflow, t, e, &format!(" (task `{task}`)"));
+        self.diags.push(d);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -183,16 +227,26 @@ impl Expander<'_> {
         let prompt = analysis.prompt.as_ref().and_then(|t| match renderer.render(t, &ctx, false) {
             Ok(s) => Some(s),
             Err(e) => {
-                self.template_error(t.pos, &name, &e);
+                self.template_error(t, &name, &e);
                 None
             }
         });
         let custom_id = match &analysis.custom_id {
-            Some(t) => renderer.render(t, &ctx, false).map_err(|e| self.template_error(t.pos, &name, &e)).ok()?,
+            Some(t) => renderer.render(t, &ctx, false).map_err(|e| self.template_error(t, &name, &e)).ok()?,
             None => sanitize_id(&format!("{}-{}", analysis.id, video.id)),
         };
         let mut fields = analysis.fields.clone();
         fields.insert("custom_id".into(), Value::String(custom_id.clone()));
+        if let Some(t) = &analysis.prompt_v2_input {
+            match renderer.render(t, &ctx, false) {
+                Ok(text) => {
+                    if let Some(p) = fields.get_mut("prompt_v2").and_then(Value::as_object_mut) {
+                        p.insert("input_text".into(), Value::String(text));
+                    }
+                }
+                Err(e) => self.template_error(t, &name, &e),
+            }
+        }
         if let Some(p) = &prompt {
             fields.insert("prompt".into(), Value::String(p.clone()));
         }
@@ -203,13 +257,17 @@ impl Expander<'_> {
                 body.insert(key.to_owned(), v);
             }
         }
-        self.validate(analysis, video, &body);
+        // A template that did not render leaves the body incomplete: checking it
+        // would report a second, spurious fault (a missing prompt).
+        if self.diags.len() == before {
+            self.validate(analysis, video, &body);
+        }
         let mut outputs = Vec::new();
         for out in &analysis.outputs {
             let rendered = match renderer.render(&out.path, &ctx, false) {
                 Ok(p) => p,
                 Err(e) => {
-                    self.template_error(out.path.pos, &name, &e);
+                    self.template_error(&out.path, &name, &e);
                     continue;
                 }
             };
@@ -228,42 +286,75 @@ impl Expander<'_> {
         if self.diags.len() > before {
             return None;
         }
-        let mut keyed = body.clone();
-        keyed.remove("custom_id");
-        let key = sha256_hex(canonical_json(&json!({
-            "request": Value::Object(keyed),
-            "video": video_identity(video, file_hashes),
-        })));
-        Some(PlannedTask { analysis: ai, video: vi, name, custom_id, body, key, outputs, context: ctx })
+        let mut task = PlannedTask {
+            analysis: ai,
+            video: vi,
+            name,
+            custom_id,
+            body,
+            video_identity: video_identity(video, file_hashes),
+            key: String::new(),
+            outputs,
+            context: ctx,
+        };
+        task.key = sha256_hex(canonical_json(&task.keyed()));
+        Some(task)
     }
 
     /// Runs the contract's offline rules on the body (CLI-PRE-1) and points each
-    /// violation at the workflow key it came from.
+    /// violation at the workflow key it names (or its nearest written parent).
     fn validate(&mut self, analysis: &Analysis, video: &Video, body: &Map<String, Value>) {
         let mut full = Map::new();
         full.insert("video".into(), validation_source(video));
         full.extend(body.iter().map(|(k, v)| (k.clone(), v.clone())));
         for v in crate::contract::validate_create(&Value::Object(full), None) {
-            let top = v.field.split(['.', '[']).next().unwrap_or_default();
-            let pos = match top {
-                "video" => video.pos,
-                "prompt" => analysis.prompt.as_ref().map_or(analysis.pos, |p| p.pos),
-                "custom_id" => analysis.custom_id.as_ref().map_or(analysis.pos, |p| p.pos),
-                other => analysis.field_pos.get(other).copied().unwrap_or(analysis.pos),
-            };
+            let pos = violation_pos(analysis, video, &v);
             if !self.seen.insert((v.rule, pos.line, pos.column, v.reason.clone())) {
                 continue;
             }
-            let hint = hint_for(v.rule);
+            let hint = hint_for(&v);
             let message = format!("{} (analysis `{}`, video `{}`)", v.message(), analysis.id, video.id);
             let d = self.error(v.rule, pos, message);
-            d.hint = hint.map(str::to_owned);
+            d.hint = hint;
         }
     }
 }
 
-fn hint_for(rule: &str) -> Option<&'static str> {
-    Some(match rule {
+/// Where a violation of `analysis`'s request points: the member its field path
+/// names, else the nearest written parent (a missing member: the object that lacks
+/// it). An unknown member (VAL-2) points at its key; a member holding an object or
+/// list at its key too, as the value spans many lines.
+fn violation_pos(analysis: &Analysis, video: &Video, v: &Violation) -> Pos {
+    match v.field.split(['.', '[']).next().unwrap_or_default() {
+        "video" => return video.source_pos,
+        "prompt" => return analysis.prompt.as_ref().map_or(analysis.pos, |p| p.pos),
+        "custom_id" => return analysis.custom_id.as_ref().map_or(analysis.pos, |p| p.pos),
+        _ => {}
+    }
+    let mut path = v.field.as_str();
+    let mut exact = true;
+    loop {
+        if let Some((_, place)) = analysis.places.iter().rev().find(|(p, _)| p == path) {
+            let on_key = v.rule == "VAL-2" || v.rule == "VAL-39" || !exact || place.value.line != place.key.line;
+            return if on_key { place.key } else { place.value };
+        }
+        match path.rfind(['.', '[']) {
+            Some(i) => {
+                path = &path[..i];
+                exact = false;
+            }
+            None => return analysis.pos,
+        }
+    }
+}
+
+/// A hint for a violation: "did you mean" for an unknown member, else what the
+/// rule wants.
+fn hint_for(v: &Violation) -> Option<String> {
+    if let Some((_, near)) = v.reason.split_once("did you mean ") {
+        return Some(format!("did you mean `{}`?", near.trim_end_matches('?')));
+    }
+    Some(match v.rule {
         "VAL-7" => {
             "pegasus1.2 takes only pre-indexed `video_id` sources; set `model: pegasus1.5` for files, URLs and assets"
         }
@@ -271,8 +362,15 @@ fn hint_for(rule: &str) -> Option<&'static str> {
         "VAL-22" => "a prompt may have at most 2,000 tokens (counted as UTF-8 bytes / 4)",
         "VAL-27" => "use a temperature from 0 to 1",
         "VAL-28" => "pegasus1.2: 1–4,096; pegasus1.5 general: 512–65,536; time_based_metadata: 2,048–65,536",
+        "VAL-15" | "VAL-41" => "describe the segments under `segment_definitions`",
+        "VAL-18" => "give `prompt`, `prompt_file` or `prompt_v2`",
+        "VAL-19" => "time_based_metadata takes no prompt: describe the segments in `segment_definitions`",
+        "VAL-30" | "VAL-31" => "segment durations are seconds: at least 2, and max ≥ min",
+        "VAL-33" => "the window needs 0 ≤ start_time < end_time and at least 4 s",
+        "VAL-39" => "allowed: type, properties, required, items, minItems, enum, const, anyOf, $ref, $defs, pattern, format, minimum, maximum, exclusiveMinimum, exclusiveMaximum",
         _ => return None,
-    })
+    }
+    .to_owned())
 }
 
 #[cfg(test)]

@@ -4,11 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde_json::Value;
+use serde_json::{Value, json};
 use serde_saphyr::Spanned;
 
-use super::model::{Analysis, Output, Pos, TemplateText, Video, VideoInput, Workflow};
+use super::model::{Analysis, Output, Place, Pos, TemplateText, Video, VideoInput, Workflow};
 use super::schema::{AnalysisEntry, OutputEntry, S, VideoEntry, WorkflowFile};
+use super::tree::{Scalars, Tree, pos_of_location};
 use crate::diag::{Diagnostic, did_you_mean};
 
 /// Rule IDs of the workflow language (design §2); contract rules use their own IDs.
@@ -37,36 +38,53 @@ pub mod rules {
     pub const OUTPUT_PATH: &str = "WF-OUTPUT-PATH";
     /// A key that is not allowed where it is written.
     pub const MISPLACED: &str = "WF-MISPLACED";
+    /// A value of the workflow's own keys out of range (`concurrency: 0`, a bad glob).
+    pub const VALUE: &str = "WF-VALUE";
 }
 
 /// Loads and checks the workflow at `path`. Every problem found is returned at
 /// once, sorted by place. Reads the file and the files it names; writes nothing.
 pub fn load(path: &Path) -> Result<Workflow, Vec<Diagnostic>> {
+    match load_partial(path)? {
+        (workflow, diags) if diags.is_empty() => Ok(workflow),
+        (_, diags) => Err(diags),
+    }
+}
+
+/// Loads the workflow at `path` as far as it is valid: the workflow without the
+/// videos, analyses and reports that have errors, and the errors, sorted by place.
+/// `Err` when the file cannot be read or parsed at all (YAML syntax, unknown or
+/// duplicate key, wrong type: serde stops at the first of these).
+pub fn load_partial(path: &Path) -> Result<(Workflow, Vec<Diagnostic>), Vec<Diagnostic>> {
     let source = std::fs::read_to_string(path).map_err(|e| {
         vec![Diagnostic::new(Some(rules::FILE), format!("cannot read workflow `{}`: {e}", path.display()))]
     })?;
     load_str(path, source)
 }
 
-/// Like [`load`], with the file's text already read.
-pub fn load_str(path: &Path, source: String) -> Result<Workflow, Vec<Diagnostic>> {
+/// Like [`load_partial`], with the file's text already read.
+pub fn load_str(path: &Path, source: String) -> Result<(Workflow, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let file: WorkflowFile = parse_yaml(&source).map_err(|e| vec![yaml_diagnostic(path, &source, &e)])?;
+    let mut cx = Resolver { path, source: &source, diags: Vec::new(), broken_videos: Vec::new() };
+    let workflow = cx.workflow(file);
+    let mut diags = cx.diags;
+    sort_diagnostics(&mut diags);
+    Ok((workflow, diags))
+}
+
+/// Sorts diagnostics by file, line, column and message (stable output).
+pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+/// Parses YAML the way every workflow file (and every file it includes) is read:
+/// YAML 1.2 booleans only, `007` stays a string, so text stays text (design §2).
+pub fn parse_yaml<T: serde::de::DeserializeOwned>(source: &str) -> Result<T, serde_saphyr::Error> {
     let options = serde_saphyr::options! {
-        // Text stays text inside free-form values (design §2): YAML 1.2 booleans only,
-        // `007` stays a string.
         strict_booleans: true,
         leading_zero_numbers_as_strings: true,
     };
-    let file: WorkflowFile =
-        serde_saphyr::from_str_with_options(&source, options).map_err(|e| vec![yaml_diagnostic(path, &source, &e)])?;
-    let mut cx = Resolver { path, source: &source, diags: Vec::new() };
-    let workflow = cx.workflow(file);
-    let mut diags = cx.diags;
-    if diags.is_empty() {
-        Ok(workflow)
-    } else {
-        diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        Err(diags)
-    }
+    serde_saphyr::from_str_with_options(source, options)
 }
 
 fn yaml_diagnostic(path: &Path, source: &str, e: &serde_saphyr::Error) -> Diagnostic {
@@ -78,6 +96,8 @@ fn yaml_diagnostic(path: &Path, source: &str, e: &serde_saphyr::Error) -> Diagno
         Some((head, rest)) if head.starts_with("line ") => rest,
         _ => first,
     };
+    // The place is shown below the message.
+    let message = message.split(" at line ").next().unwrap_or(message);
     let mut d = if let Some(rest) = message.strip_prefix("unknown field `") {
         let (key, expected) = rest.split_once('`').unwrap_or((rest, ""));
         let expected: Vec<&str> = expected
@@ -97,7 +117,22 @@ fn yaml_diagnostic(path: &Path, source: &str, e: &serde_saphyr::Error) -> Diagno
         Diagnostic::new(Some(rules::DUPLICATE_KEY), format!("duplicate key `{key}`"))
             .with_hint("each key may appear once in a mapping; remove one of them")
     } else {
-        Diagnostic::new(Some(rules::YAML), message.to_owned())
+        // Say what was wanted in words.
+        let (message, hint) = match message {
+            m if m.starts_with("invalid u32") || m.starts_with("invalid u64") => {
+                ("expected a whole number", Some("write a number such as `4`, without quotes"))
+            }
+            "expected sequence start" => ("expected a list", Some("write a YAML list: `- item` lines, or `[a, b]`")),
+            "expected mapping start" | "expected struct mapping start" => {
+                ("expected a mapping", Some("write `key: value` lines, or `{ key: value }`"))
+            }
+            m => (m, None),
+        };
+        let d = Diagnostic::new(Some(rules::YAML), message.to_owned());
+        match hint {
+            Some(h) => d.with_hint(h),
+            None => d,
+        }
     };
     if let Some(loc) = e.location() {
         let len = loc.span().byte_len().unwrap_or(1);
@@ -108,14 +143,18 @@ fn yaml_diagnostic(path: &Path, source: &str, e: &serde_saphyr::Error) -> Diagno
 
 /// Place of a spanned value (where it is used, for aliases).
 pub(crate) fn pos_of<T>(s: &Spanned<T>) -> Pos {
-    let r = &s.referenced;
-    Pos { line: r.line(), column: r.column(), len: r.span().byte_len().unwrap_or(1).max(1) }
+    pos_of_location(&s.referenced)
 }
+
+/// The workflow's own request-field names and the request members they set.
+const RENAMED: [(&str, &str); 2] = [("model", "model_name"), ("mode", "analysis_mode")];
 
 struct Resolver<'a> {
     path: &'a Path,
     source: &'a str,
     diags: Vec<Diagnostic>,
+    /// Ids of videos dropped for an error: a reference to one is not a second error.
+    broken_videos: Vec<String>,
 }
 
 const VIDEO_SOURCES: [&str; 4] = ["file", "url", "asset_id", "video_id"];
@@ -147,7 +186,8 @@ impl Resolver<'_> {
             .unwrap_or_else(|| self.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default());
         let concurrency = file.concurrency.as_ref().and_then(|c| {
             if c.value == 0 {
-                self.error(rules::YAML, pos_of(c), "concurrency must be at least 1");
+                self.error(rules::VALUE, pos_of(c), "concurrency must be at least 1").hint =
+                    Some("it is the number of tasks in flight at once".into());
                 None
             } else {
                 usize::try_from(c.value).ok()
@@ -159,14 +199,16 @@ impl Resolver<'_> {
         self.check_defaults(&defaults);
         let mut analyses: Vec<Analysis> = Vec::new();
         for entry in &file.analyses {
-            if let Some(a) = self.analysis(entry, &defaults, file.model.as_ref(), &videos) {
-                if let Some(first) = analyses.iter().find(|x| x.id == a.id) {
-                    let line = first.pos.line;
-                    self.error(rules::ID, a.pos, format!("analysis id `{}` is used twice", a.id)).hint =
-                        Some(format!("first used on line {line}"));
-                } else {
-                    analyses.push(a);
-                }
+            let before = self.diags.len();
+            let Some(a) = self.analysis(entry, &defaults, file.model.as_ref(), &videos) else {
+                continue;
+            };
+            if let Some(first) = analyses.iter().find(|x| x.id == a.id) {
+                let line = first.pos.line;
+                self.error(rules::ID, a.pos, format!("analysis id `{}` is used twice", a.id)).hint =
+                    Some(format!("first used on line {line}"));
+            } else if self.diags.len() == before {
+                analyses.push(a);
             }
         }
         let reports = file.reports.iter().filter_map(|o| self.output(o, "report")).collect();
@@ -183,29 +225,10 @@ impl Resolver<'_> {
         }
     }
 
-    /// Top-level scalars keep the text they were written with: `1.10` stays
-    /// `"1.10"` (design §2). Nested values follow YAML 1.2 inference.
-    fn vars(&self, vars: &IndexMap<String, S<Value>>) -> Value {
-        let map = vars
-            .iter()
-            .map(|(k, v)| {
-                let value = match &v.value {
-                    Value::Number(_) | Value::Bool(_) => {
-                        self.raw_text(v).map_or_else(|| v.value.clone(), Value::String)
-                    }
-                    other => other.clone(),
-                };
-                (k.clone(), value)
-            })
-            .collect();
-        Value::Object(map)
-    }
-
-    fn raw_text<T>(&self, s: &Spanned<T>) -> Option<String> {
-        let span = s.referenced.span();
-        let start = usize::try_from(span.byte_offset()?).ok()?;
-        let len = usize::try_from(span.byte_len()?).ok()?;
-        self.source.get(start..start + len).map(str::to_owned)
+    /// Scalars keep the text they were written with at any depth: `1.10` stays
+    /// `"1.10"`, `no` stays `"no"` (design §2).
+    fn vars(&self, vars: &IndexMap<String, Tree>) -> Value {
+        Value::Object(vars.iter().map(|(k, v)| (k.clone(), v.to_json(self.source, Scalars::Text))).collect())
     }
 
     fn videos(&mut self, entries: &[VideoEntry]) -> Vec<Video> {
@@ -249,12 +272,13 @@ impl Resolver<'_> {
             return Vec::new();
         };
         let pos = pos_of(id);
+        let before = self.diags.len();
         self.check_id(id, "video");
         let input = match sources.as_slice() {
             [] => {
                 self.error(rules::SOURCE, pos, format!("video `{}` has no source", id.value)).hint =
                     Some(format!("add one of: {}", VIDEO_SOURCES.join(", ")));
-                return Vec::new();
+                None
             }
             [(kind, value)] => match *kind {
                 "file" => {
@@ -264,11 +288,11 @@ impl Resolver<'_> {
                             .hint =
                             Some(format!("paths are relative to the workflow's directory ({})", self.dir().display()));
                     }
-                    VideoInput::File { path, written: value.value.clone() }
+                    Some(VideoInput::File { path, written: value.value.clone() })
                 }
-                "url" => VideoInput::Url(value.value.clone()),
-                "asset_id" => VideoInput::AssetId(value.value.clone()),
-                _ => VideoInput::VideoId(value.value.clone()),
+                "url" => Some(VideoInput::Url(value.value.clone())),
+                "asset_id" => Some(VideoInput::AssetId(value.value.clone())),
+                _ => Some(VideoInput::VideoId(value.value.clone())),
             },
             [_, (kind, second), ..] => {
                 self.error(
@@ -277,23 +301,36 @@ impl Resolver<'_> {
                     format!("video `{}` has a second source `{kind}`", id.value),
                 )
                 .hint = Some(format!("give exactly one of: {}", VIDEO_SOURCES.join(", ")));
-                return Vec::new();
+                None
             }
         };
-        vec![Video { id: id.value.clone(), input, vars, pos }]
+        match input {
+            Some(input) if self.diags.len() == before => {
+                let source_pos = sources.first().map_or(pos, |(_, v)| pos_of(v));
+                vec![Video { id: id.value.clone(), input, vars, pos, source_pos }]
+            }
+            _ => {
+                self.broken_videos.push(id.value.clone());
+                Vec::new()
+            }
+        }
     }
 
     fn glob(&mut self, pattern: &S<String>, vars: &Value) -> Vec<Video> {
         let pos = pos_of(pattern);
         let full = self.dir().join(&pattern.value);
-        let Ok(paths) = glob::glob(&full.to_string_lossy()) else {
-            self.error(rules::YAML, pos, format!("invalid glob pattern `{}`", pattern.value));
-            return Vec::new();
+        let paths = match glob::glob(&full.to_string_lossy()) {
+            Ok(paths) => paths,
+            Err(e) => {
+                self.error(rules::VALUE, pos, format!("invalid glob pattern `{}`: {}", pattern.value, e.msg));
+                return Vec::new();
+            }
         };
         let mut files: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
         files.sort();
         if files.is_empty() {
-            self.error(rules::FILE, pos, format!("glob `{}` matches no file", pattern.value));
+            self.error(rules::FILE, pos, format!("glob `{}` matches no file", pattern.value)).hint =
+                Some(format!("paths are relative to the workflow's directory ({})", self.dir().display()));
         }
         let dir = self.dir();
         files
@@ -306,6 +343,7 @@ impl Resolver<'_> {
                     input: VideoInput::File { path, written },
                     vars: vars.clone(),
                     pos,
+                    source_pos: pos,
                 }
             })
             .collect()
@@ -320,12 +358,13 @@ impl Resolver<'_> {
 
     fn check_defaults(&mut self, d: &AnalysisEntry) {
         for (key, pos) in [
-            ("id", d.id.as_ref().map(pos_of)),
-            ("videos", d.videos.as_ref().and_then(|v| v.first()).map(pos_of)),
+            ("id", d.id.as_ref().map(|s| pos_of(s))),
+            ("videos", d.videos.as_ref().and_then(|v| v.first()).map(|s| pos_of(s))),
             ("outputs", d.outputs.first().map(|o| pos_of(&o.path))),
         ] {
             if let Some(pos) = pos {
-                self.error(rules::MISPLACED, pos, format!("`{key}` cannot be set under `defaults`"));
+                self.error(rules::MISPLACED, pos, format!("`{key}` cannot be set under `defaults`")).hint =
+                    Some(format!("set `{key}` on each analysis"));
             }
         }
     }
@@ -338,110 +377,192 @@ impl Resolver<'_> {
         videos: &[Video],
     ) -> Option<Analysis> {
         let Some(id) = &e.id else {
-            let pos = e.prompt.as_ref().map(pos_of).unwrap_or_default();
-            self.error(rules::ID, pos, "analysis has no `id`");
+            let pos = e.prompt.as_ref().map(|s| pos_of(s)).unwrap_or_default();
+            self.error(rules::ID, pos, "analysis has no `id`").hint =
+                Some("give each analysis an `id: [A-Za-z0-9_-]{1,64}`".into());
             return None;
         };
         self.check_id(id, "analysis");
         let pos = pos_of(id);
-        let mut fields = IndexMap::new();
-        let mut field_pos = IndexMap::new();
-        let mut put = |name: &str, value: Option<(Value, Pos)>| {
-            if let Some((v, p)) = value {
-                fields.insert(name.to_owned(), v);
-                field_pos.insert(name.to_owned(), p);
-            }
-        };
-        let string = |s: &S<String>| (Value::String(s.value.clone()), pos_of(s));
-        let value = |s: &S<Value>| (s.value.clone(), pos_of(s));
+        let mut r = Request::default();
         let model = e.model.as_ref().or(d.model.as_ref()).or(model);
-        put("model_name", Some(model.map_or_else(|| (Value::from(crate::contract::DEFAULT_MODEL), pos), string)));
-        let mode = e.mode.as_ref().or(d.mode.as_ref()).map(string);
-        let segdefs = e.segment_definitions.as_ref().or(d.segment_definitions.as_ref());
-        // The shorthand only makes sense for segmentation, so it implies the mode.
-        let mode = mode.or_else(|| segdefs.map(|s| (Value::from("time_based_metadata"), pos_of(s))));
-        put("analysis_mode", mode);
-        put("temperature", e.temperature.as_ref().or(d.temperature.as_ref()).map(value));
-        put("max_tokens", e.max_tokens.as_ref().or(d.max_tokens.as_ref()).map(value));
-        let rf = e.response_format.as_ref().or(d.response_format.as_ref());
-        let response_format = match (rf, segdefs) {
-            (Some(rf), Some(sd)) => {
-                self.error(
-                    rules::EXCLUSIVE,
-                    pos_of(sd),
-                    "`segment_definitions` is shorthand for `response_format`; give one of them",
-                );
-                Some(value(rf))
-            }
-            (Some(rf), None) => Some((self.inline_files(&rf.value, pos_of(rf)), pos_of(rf))),
-            (None, Some(sd)) => {
-                let mut obj = serde_json::Map::new();
-                obj.insert("type".into(), Value::from("segment_definitions"));
-                obj.insert("segment_definitions".into(), sd.value.clone());
-                if let Some(f) = e.segment_time_format.as_ref().or(d.segment_time_format.as_ref()) {
-                    obj.insert("segment_time_format".into(), Value::from(f.value.clone()));
+        match model {
+            Some(m) => r.string("model_name", m),
+            // REQ-MODEL-2: `model_name` is always sent; the seed's default applies.
+            None => r.put("model_name", Value::from(crate::contract::DEFAULT_MODEL), Place { key: pos, value: pos }),
+        }
+        let segdefs_inline = e.segment_definitions.as_ref().or(d.segment_definitions.as_ref());
+        let segdefs_file = e.segment_definitions_file.as_ref().or(d.segment_definitions_file.as_ref());
+        match e.mode.as_ref().or(d.mode.as_ref()) {
+            Some(mode) => r.string("analysis_mode", mode),
+            // The shorthand only makes sense for segmentation, so it implies the mode.
+            None => {
+                let key = segdefs_inline.map(|t| t.key_pos(self.source, "segment_definitions"));
+                if let Some(p) = key.or(segdefs_file.map(|f| pos_of(f))) {
+                    r.put("analysis_mode", Value::from("time_based_metadata"), Place { key: p, value: p });
                 }
-                Some((Value::Object(obj), pos_of(sd)))
             }
-            (None, None) => None,
-        };
-        put("response_format", response_format);
+        }
+        for (name, a, b) in
+            [("temperature", &e.temperature, &d.temperature), ("max_tokens", &e.max_tokens, &d.max_tokens)]
+        {
+            r.tree(name, a.as_ref().or(b.as_ref()), self.source);
+        }
+        let rf = e.response_format.as_ref().or(d.response_format.as_ref());
+        let time_format = e.segment_time_format.as_ref().or(d.segment_time_format.as_ref());
+        self.response_format(&mut r, rf, segdefs_inline, segdefs_file, time_format);
         for (name, a, b) in [
             ("min_segment_duration", &e.min_segment_duration, &d.min_segment_duration),
             ("max_segment_duration", &e.max_segment_duration, &d.max_segment_duration),
             ("start_time", &e.start_time, &d.start_time),
             ("end_time", &e.end_time, &d.end_time),
         ] {
-            put(name, a.as_ref().or(b.as_ref()).map(value));
+            r.tree(name, a.as_ref().or(b.as_ref()), self.source);
         }
-        let prompt_v2 = e.prompt_v2.as_ref().or(d.prompt_v2.as_ref()).map(value);
-        put("prompt_v2", prompt_v2);
+        r.tree("prompt_v2", e.prompt_v2.as_ref().or(d.prompt_v2.as_ref()), self.source);
+        let prompt_v2_input =
+            r.fields.get("prompt_v2").and_then(|v| v.get("input_text")).and_then(Value::as_str).map(|text| {
+                let pos = r.place("prompt_v2.input_text").map_or(pos, |p| p.value);
+                TemplateText {
+                    name: format!("{}:{}:{}", self.path.display(), pos.line, pos.column),
+                    text: text.to_owned(),
+                    pos,
+                }
+            });
         let prompt = self.text_or_file(
             e.prompt.as_ref().or(d.prompt.as_ref()),
             e.prompt_file.as_ref().or(d.prompt_file.as_ref()),
             "prompt",
-            false,
         );
         let custom_id = e.custom_id.as_ref().or(d.custom_id.as_ref()).map(|c| self.inline_template(c));
         let video_ids = self.select_videos(e.videos.as_deref(), videos);
         let outputs = e.outputs.iter().filter_map(|o| self.output(o, "output")).collect();
-        Some(Analysis { id: id.value.clone(), pos, prompt, custom_id, fields, field_pos, video_ids, outputs })
+        Some(Analysis {
+            id: id.value.clone(),
+            pos,
+            prompt,
+            custom_id,
+            fields: r.fields,
+            prompt_v2_input,
+            places: r.places,
+            video_ids,
+            outputs,
+        })
     }
 
-    /// Replaces `json_schema_file` / `segment_definitions_file` inside a
-    /// `response_format` with the parsed content of the named file.
-    fn inline_files(&mut self, rf: &Value, pos: Pos) -> Value {
-        let mut rf = rf.clone();
-        let Some(obj) = rf.as_object_mut() else {
-            return rf;
-        };
-        for key in ["json_schema", "segment_definitions"] {
-            let file_key = format!("{key}_file");
-            let Some(file) = obj.shift_remove(&file_key) else {
-                continue;
-            };
-            if obj.contains_key(key) {
-                self.error(rules::EXCLUSIVE, pos, format!("give `{key}` or `{file_key}`, not both"));
-                continue;
+    /// `response_format` as written, or built from the `segment_definitions`
+    /// shorthand, with `json_schema_file` / `segment_definitions_file` read in.
+    fn response_format(
+        &mut self,
+        r: &mut Request,
+        rf: Option<&Tree>,
+        segdefs: Option<&Tree>,
+        segdefs_file: Option<&S<String>>,
+        time_format: Option<&S<String>>,
+    ) {
+        let shorthand =
+            segdefs.map(|t| t.key_pos(self.source, "segment_definitions")).or(segdefs_file.map(|f| pos_of(f)));
+        if let Some(rf) = rf {
+            if let Some(p) = shorthand {
+                self.error(
+                    rules::EXCLUSIVE,
+                    p,
+                    "`segment_definitions` is shorthand for `response_format`; give one of them",
+                )
+                .hint = Some("move the definitions under `response_format.segment_definitions`".into());
             }
-            let Some(name) = file.as_str() else {
-                self.error(rules::YAML, pos, format!("`{file_key}` must be a file path"));
-                continue;
-            };
-            let path = self.dir().join(name);
-            let parsed = std::fs::read_to_string(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|text| serde_saphyr::from_str::<Value>(&text).map_err(|e| e.to_string()));
-            match parsed {
-                Ok(v) => {
-                    obj.insert(key.to_owned(), v);
-                }
-                Err(e) => {
-                    self.error(rules::FILE, pos, format!("cannot read `{file_key}` `{name}`: {e}"));
-                }
+            r.tree("response_format", Some(rf), self.source);
+            for key in ["json_schema", "segment_definitions"] {
+                self.inline_file(r, key);
+            }
+            return;
+        }
+        let Some(at) = shorthand else {
+            if let Some(f) = time_format {
+                self.error(rules::MISPLACED, pos_of(f), "`segment_time_format` needs `segment_definitions`");
+            }
+            return;
+        };
+        r.put("response_format", json!({"type": "segment_definitions"}), Place { key: at, value: at });
+        let definitions = match (segdefs, segdefs_file) {
+            (Some(_), Some(f)) => {
+                self.error(
+                    rules::EXCLUSIVE,
+                    pos_of(f),
+                    "give `segment_definitions` or `segment_definitions_file`, not both",
+                );
+                None
+            }
+            (Some(tree), None) => {
+                Some(tree.to_json_with_places(self.source, "response_format.segment_definitions", &mut r.places))
+            }
+            (None, Some(f)) => {
+                let place = Place { key: pos_of(f), value: pos_of(f) };
+                r.places.push(("response_format.segment_definitions".into(), place));
+                self.read_value_file(&f.value, pos_of(f), "segment_definitions_file")
+            }
+            (None, None) => None,
+        };
+        if let Some(obj) = r.fields.get_mut("response_format").and_then(Value::as_object_mut) {
+            if let Some(defs) = definitions {
+                obj.insert("segment_definitions".into(), defs);
+            }
+            if let Some(f) = time_format {
+                obj.insert("segment_time_format".into(), Value::from(f.value.clone()));
+                r.places
+                    .push(("response_format.segment_time_format".into(), Place { key: pos_of(f), value: pos_of(f) }));
             }
         }
-        rf
+    }
+
+    /// Replaces `response_format.KEY_file` with `KEY`, read from the named file.
+    fn inline_file(&mut self, r: &mut Request, key: &str) {
+        let file_key = format!("{key}_file");
+        let place = r.place(&format!("response_format.{file_key}")).unwrap_or_default();
+        let Some(obj) = r.fields.get_mut("response_format").and_then(Value::as_object_mut) else {
+            return;
+        };
+        let Some(file) = obj.shift_remove(&file_key) else {
+            return;
+        };
+        if obj.contains_key(key) {
+            self.error(rules::EXCLUSIVE, place.key, format!("give `{key}` or `{file_key}`, not both"));
+            return;
+        }
+        let Some(name) = file.as_str() else {
+            self.error(rules::VALUE, place.value, format!("`{file_key}` must be a file path"));
+            return;
+        };
+        if let Some(value) = self.read_value_file(name, place.value, &file_key)
+            && let Some(obj) = r.fields.get_mut("response_format").and_then(Value::as_object_mut)
+        {
+            obj.insert(key.to_owned(), value);
+            r.places.push((format!("response_format.{key}"), place));
+        }
+    }
+
+    /// Reads a JSON or YAML file named in the workflow (relative to it).
+    fn read_value_file(&mut self, name: &str, pos: Pos, key: &str) -> Option<Value> {
+        let path = self.dir().join(name);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.error(rules::FILE, pos, format!("cannot read `{key}` `{name}`: {e}")).hint =
+                    Some(format!("paths are relative to the workflow's directory ({})", self.dir().display()));
+                return None;
+            }
+        };
+        match parse_yaml::<Tree>(&text) {
+            Ok(tree) => Some(tree.to_json(&text, Scalars::Typed)),
+            Err(e) => {
+                let at =
+                    e.location().map(|l| format!(" (line {}, column {})", l.line(), l.column())).unwrap_or_default();
+                let reason = e.without_snippet().to_string();
+                let reason = reason.lines().next().unwrap_or_default().trim_start_matches("error: ").to_owned();
+                self.error(rules::FILE, pos, format!("`{name}` is not valid JSON or YAML{at}: {reason}"));
+                None
+            }
+        }
     }
 
     fn select_videos(&mut self, subset: Option<&[S<String>]>, videos: &[Video]) -> Vec<String> {
@@ -458,7 +579,7 @@ impl Resolver<'_> {
                     matched = true;
                 }
             }
-            if !matched {
+            if !matched && !self.broken_videos.contains(&item.value) {
                 let hint = did_you_mean(&item.value, videos.iter().map(|v| v.id.as_str()))
                     .map(|b| format!("did you mean `{b}`?"));
                 self.error(rules::REFERENCE, pos_of(item), format!("no video matches `{}`", item.value)).hint = hint;
@@ -469,29 +590,34 @@ impl Resolver<'_> {
 
     fn output(&mut self, o: &OutputEntry, what: &str) -> Option<Output> {
         let path = self.inline_template(&o.path);
-        let template = self.text_or_file(o.template.as_ref(), o.template_file.as_ref(), "template", true);
-        if template.is_none() && o.template.is_none() && o.template_file.is_none() {
+        if o.template.is_none() && o.template_file.is_none() {
             self.error(
                 rules::EXCLUSIVE,
                 pos_of(&o.path),
                 format!("{what} `{}` has no `template` or `template_file`", o.path.value),
-            );
+            )
+            .hint = Some("give the content inline (`template:`) or in a file (`template_file:`)".into());
+            return None;
         }
-        Some(Output { path, template: template? })
+        let template = self.text_or_file(o.template.as_ref(), o.template_file.as_ref(), "template")?;
+        Some(Output { path, template })
     }
 
     fn inline_template(&self, s: &S<String>) -> TemplateText {
         let pos = pos_of(s);
-        TemplateText { name: format!("{}:{}", self.path.display(), pos.line), text: s.value.clone(), pos }
+        TemplateText {
+            name: format!("{}:{}:{}", self.path.display(), pos.line, pos.column),
+            text: s.value.clone(),
+            pos,
+        }
     }
 
-    /// `X` inline or `X_file` (design §2): exactly one, the file read now.
+    /// `X` inline or `X_file` (design §2): at most one, the file read now.
     fn text_or_file(
         &mut self,
         inline: Option<&S<String>>,
         file: Option<&S<String>>,
         key: &str,
-        required: bool,
     ) -> Option<TemplateText> {
         match (inline, file) {
             (Some(_), Some(f)) => {
@@ -510,10 +636,43 @@ impl Resolver<'_> {
                     }
                 }
             }
-            (None, None) => {
-                let _ = required;
-                None
-            }
+            (None, None) => None,
         }
     }
+}
+
+/// The request members of an analysis being built, with their places.
+#[derive(Default)]
+struct Request {
+    fields: IndexMap<String, Value>,
+    places: Vec<(String, Place)>,
+}
+
+impl Request {
+    fn put(&mut self, name: &str, value: Value, place: Place) {
+        self.fields.insert(name.to_owned(), value);
+        self.places.push((name.to_owned(), place));
+    }
+
+    fn string(&mut self, name: &str, s: &S<String>) {
+        self.put(name, Value::String(s.value.clone()), Place { key: pos_of(s), value: pos_of(s) });
+    }
+
+    /// A member given as a free value: converted with the place of every node.
+    fn tree(&mut self, name: &str, tree: Option<&Tree>, source: &str) {
+        if let Some(t) = tree {
+            let value = t.to_json_with_places(source, name, &mut self.places);
+            self.places.push((name.to_owned(), Place { key: t.key_pos(source, workflow_key(name)), value: t.pos() }));
+            self.fields.insert(name.to_owned(), value);
+        }
+    }
+
+    fn place(&self, path: &str) -> Option<Place> {
+        self.places.iter().find(|(p, _)| p == path).map(|(_, p)| *p)
+    }
+}
+
+/// The workflow key that sets request member `member` (`model_name` → `model`).
+pub fn workflow_key(member: &str) -> &str {
+    RENAMED.iter().find(|(_, m)| *m == member).map_or(member, |(k, _)| k)
 }

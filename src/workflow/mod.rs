@@ -7,7 +7,8 @@ pub mod expand;
 pub mod load;
 pub mod model;
 pub mod schema;
+pub mod tree;
 
 pub use expand::{PlannedOutput, PlannedTask, expand};
-pub use load::load;
+pub use load::{load, load_partial};
 pub use model::Workflow;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 use serde_json::Value;
 
+pub use super::tree::Place;
+
 /// A place in the workflow file: 1-based line and column, length in characters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pos {
@@ -79,8 +81,10 @@ pub struct Video {
     pub input: VideoInput,
     /// `vars:` of this video, a JSON object.
     pub vars: Value,
-    /// Where it is declared.
+    /// Where it is declared (its `id`, or its `glob`).
     pub pos: Pos,
+    /// Where its source (`url`, `file`, `asset_id`, `video_id`, `glob`) is written.
+    pub source_pos: Pos,
 }
 
 /// A template and the name it is registered and reported under.
@@ -108,8 +112,12 @@ pub struct Analysis {
     /// Request fields other than `video`, `prompt`, `custom_id`, as JSON
     /// (`model_name`, `analysis_mode`, `temperature`, ...), in request order.
     pub fields: IndexMap<String, Value>,
-    /// Where each request field (by its request name) was written.
-    pub field_pos: IndexMap<String, Pos>,
+    /// `prompt_v2.input_text` as a template, rendered per task like `prompt`.
+    pub prompt_v2_input: Option<TemplateText>,
+    /// Where each request member was written, by ERR-5 path (`temperature`,
+    /// `response_format.json_schema.properties.title`): contract violations point
+    /// at the member they name, or at its nearest written parent.
+    pub places: Vec<(String, Place)>,
     /// Ids of the videos this analysis runs on, in workflow order.
     pub video_ids: Vec<String>,
     /// Files rendered per task.

@@ -40,3 +40,56 @@ fn check_names_each_broken_input_requirement() {
     );
     assert!(!dir.path().join(".vidflow").exists());
 }
+
+/// Faults found while loading, compiling templates and expanding tasks are all
+/// reported in one run, each at its place.
+#[test]
+fn every_fault_of_a_file_is_reported_in_one_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let workflow = r#"version: 1
+model: pegasus1.5
+concurrency: 0
+videos:
+  - id: clip
+    url: https://example.com/clip.mp4
+  - id: "bad id"
+    url: https://example.com/b.mp4
+analyses:
+  - id: a
+    prompt: "{{#if x}}never closed"
+  - id: b
+    prompt: Describe {{video.titel}}.
+  - id: c
+    prompt: Fine.
+    temperature: 2
+    response_format: {type: json_schema, json_schema: {type: object, additionalProperties: false}}
+    outputs:
+      - path: ../out.md
+        template: "{{result.text}}"
+"#;
+    std::fs::write(dir.path().join("wf.yaml"), workflow).expect("write");
+    let out = vidflow(dir.path()).args(["check", "wf.yaml"]).output().expect("check");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let got: Vec<(&str, &str)> = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("error["))
+        .filter_map(|l| l.split_once(']'))
+        .map(|(rule, _)| rule)
+        .zip(stderr.lines().filter_map(|l| l.trim_start().strip_prefix("--> wf.yaml:")))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("WF-VALUE", "3:14"),
+            ("WF-ID", "7:9"),
+            ("WF-TEMPLATE", "11:35"),
+            ("WF-TEMPLATE", "13:22"),
+            ("VAL-27", "16:18"),
+            ("VAL-39", "17:70"),
+            ("WF-OUTPUT-PATH", "19:15"),
+        ],
+        "{stderr}"
+    );
+    assert!(stderr.contains("has 7 errors"), "{stderr}");
+}

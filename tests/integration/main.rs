@@ -4,6 +4,8 @@
 mod support;
 
 mod check;
+mod commands;
+mod corpus;
 mod recipes;
 mod render;
 mod run;

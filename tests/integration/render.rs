@@ -165,12 +165,16 @@ fn check_finds_misspelt_paths_helpers_and_partials_in_templates() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     for want in [
-        "template `templates/out.md.hbs` at 2:1: `reslt.text`: the context has no `reslt`",
+        "error[WF-TEMPLATE]: `reslt.text`: the context has no `reslt`",
+        "--> templates/out.md.hbs:2:1",
         "= hint: did you mean `result.text`?",
-        "template `templates/out.md.hbs` at 5:1: helper `timcode` is not defined",
+        "error[WF-TEMPLATE]: helper `timcode` is not defined",
+        "--> templates/out.md.hbs:5:1",
         "= hint: did you mean `timecode`?",
-        "template `templates/out.md.hbs` at 6:1: partial `footer` is not defined",
-        "at 7:32: `start`: this item has no `start` (it has `start_time`, `end_time`, `metadata`)",
+        "error[WF-TEMPLATE]: partial `footer` is not defined",
+        "--> templates/out.md.hbs:6:1",
+        "error[WF-TEMPLATE]: `start`: this item has no `start` (it has `start_time`, `end_time`, `metadata`)",
+        "--> templates/out.md.hbs:7:32",
         "has 4 errors",
     ] {
         assert!(stderr.contains(want), "missing {want:?} in:\n{stderr}");
