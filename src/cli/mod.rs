@@ -5,6 +5,7 @@ mod args;
 mod progress;
 mod run;
 mod sim;
+mod status;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,7 @@ async fn dispatch(cli: Cli) -> i32 {
         Command::Run(args) => run::run(args).await,
         Command::Check(args) => run::check(&args),
         Command::Render(args) => run::render(&args),
+        Command::Status(args) => status::status(&args).await,
         Command::Sim(args) => sim::serve(args).await,
     }
 }

@@ -1,7 +1,9 @@
 //! One integration-test binary: the real `vidflow` binary run on fixture folders,
 //! against the simulator over real HTTP on 127.0.0.1.
 
+mod engine_support;
 mod support;
 
 mod check;
+mod resume;
 mod run;
