@@ -138,7 +138,10 @@ pub struct StatusArgs {
 pub enum ClockArg {
     /// Wall time (queued 1 s, pending 1 s, processing `--processing-time`).
     Realtime,
-    /// Each retrieve advances a task one state.
+    /// The realtime durations on a clock moved only by `POST /_sim/advance`,
+    /// starting at 2026-01-01T00:00:00Z.
+    Virtual,
+    /// Each retrieve advances a task one state; rate limits are off.
     Tick,
 }
 
@@ -163,4 +166,45 @@ pub struct SimArgs {
     /// Accepted API key (repeatable); default: any non-empty key.
     #[arg(long = "api-key", value_name = "KEY")]
     pub api_keys: Vec<String>,
+    /// Intermediate state to skip: `pending` or `processing` (repeatable).
+    #[arg(long = "skip-state", value_name = "STATE", value_parser = ["pending", "processing"])]
+    pub skip_states: Vec<String>,
+    /// Seconds an uploaded asset stays `processing`.
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    pub asset_ready: f64,
+    /// Hours an idempotency record is kept (simulator time).
+    #[arg(long, default_value_t = 24.0, value_name = "HOURS")]
+    pub idempotency_ttl: f64,
+    /// `POST /analyze/tasks` requests per minute per key (0 = unlimited).
+    #[arg(long, default_value_t = 60, value_name = "N")]
+    pub rate_create: u32,
+    /// `POST /assets` requests per minute per key (0 = unlimited).
+    #[arg(long, default_value_t = 60, value_name = "N")]
+    pub rate_assets: u32,
+    /// GET and DELETE requests per minute per key (0 = unlimited).
+    #[arg(long, default_value_t = 600, value_name = "N")]
+    pub rate_read: u32,
+    /// JSON file of fault rules `{"latency_ms", "rules": [{match, action, probability, times}]}`;
+    /// the rate flags below add rules after these.
+    #[arg(long, value_name = "FILE")]
+    pub faults: Option<PathBuf>,
+    /// Share of requests answered 429 with `Retry-After: 1` (0-1).
+    #[arg(long = "fail-429-rate", default_value_t = 0.0, value_name = "P")]
+    pub fail_429_rate: f64,
+    /// Share of requests answered 503 (0-1).
+    #[arg(long = "fail-5xx-rate", default_value_t = 0.0, value_name = "P")]
+    pub fail_5xx_rate: f64,
+    /// Share of accepted tasks that end `failed` (0-1).
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    pub task_failure_rate: f64,
+    /// Milliseconds added to every API response.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+    /// Share of requests whose connection is closed unanswered, unprocessed (0-1).
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    pub drop_rate: f64,
+    /// Share of requests processed, then answered with headers and half the body
+    /// before the connection closes (0-1).
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    pub partial_body_rate: f64,
 }

@@ -16,6 +16,11 @@ const VIDEO_IDS: [(&str, &str, MediaFacts); 2] = [
     ("sim-vid-long", "sim-index", MediaFacts { duration: 7_300.0, width: 1280, height: 720 }),
 ];
 
+/// Whether the catalogue holds this pre-indexed `video_id` (VAL-10).
+pub fn video_exists(id: &str) -> bool {
+    VIDEO_IDS.iter().any(|(v, _, _)| *v == id)
+}
+
 /// What the simulator knows of a request's video.
 #[derive(Debug, Clone)]
 pub struct Media {
@@ -28,10 +33,15 @@ pub struct Media {
 /// Probes bytes given their SHA-256: facts, or why they are unreadable.
 pub type Prober<'a> = &'a mut dyn FnMut(&str, &[u8]) -> Result<MediaFacts, String>;
 
-/// Looks the video up. Errors: VAL-10 for an unknown `video_id` or `asset_id`.
+/// Looks the video up; `asset` holds the facts of the request's `asset_id`, when it
+/// exists. Errors: VAL-10 for an unknown `video_id` or `asset_id`.
 /// Base64 sources are decoded and probed with ffprobe through `probe`, which the
 /// caller caches by SHA-256.
-pub fn resolve(video: &Value, probe: Prober<'_>) -> Result<Media, Violation> {
+pub fn resolve(
+    video: &Value,
+    asset: Option<Result<MediaFacts, String>>,
+    probe: Prober<'_>,
+) -> Result<Media, Violation> {
     let kind = video.get("type").and_then(Value::as_str).unwrap_or_default();
     let field = |k: &str| video.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
     match kind {
@@ -58,7 +68,10 @@ pub fn resolve(video: &Value, probe: Prober<'_>) -> Result<Media, Violation> {
         }
         _ => {
             let id = field("asset_id");
-            Err(not_exist("video.asset_id", &format!("asset `{id}` does not exist")))
+            let Some(facts) = asset else {
+                return Err(not_exist("video.asset_id", &format!("asset `{id}` does not exist")));
+            };
+            Ok(Media { facts, echo: serde_json::json!({"type": "asset_id", "asset_id": id}) })
         }
     }
 }

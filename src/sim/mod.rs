@@ -3,9 +3,14 @@
 //! lifecycle, idempotency keys, and deterministic synthetic results marked as such.
 //! It serves `/v1.3/...` on loopback so the official SDKs work against it unchanged.
 
+mod assets;
 mod errors;
+pub mod faults;
+mod gate;
 mod media;
+pub mod ratelimit;
 mod routes;
+mod server;
 mod store;
 pub mod synth;
 
@@ -15,7 +20,9 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-pub use store::Clock;
+pub use faults::{Action, Faults, Match, Rates, RetryAfter, Rule};
+pub use ratelimit::Limits;
+pub use store::{Clock, VIRTUAL_EPOCH_MS};
 
 /// Settings of a simulator (SIM-CFG-1).
 #[derive(Debug, Clone)]
@@ -28,11 +35,31 @@ pub struct SimConfig {
     pub processing_time: Duration,
     /// Accepted API keys; empty accepts any non-empty key (WIRE-3).
     pub api_keys: Vec<String>,
+    /// Fault rules at start (SIM-FAULT-1); `PUT /_sim/faults` replaces them.
+    pub faults: Faults,
+    /// Requests per minute per bucket (RATE-1); ignored on the tick clock.
+    pub limits: Limits,
+    /// Intermediate states to skip: `pending` and/or `processing` (SIM-STATUS-3).
+    pub skip_states: Vec<String>,
+    /// Time an uploaded asset stays `processing` (ASSET-7, default 1 s).
+    pub asset_ready: Duration,
+    /// How long idempotency records live, simulator time (IDEM-3, default 24 h).
+    pub idempotency_ttl: Duration,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { seed: 0, clock: Clock::Realtime, processing_time: Duration::from_secs(2), api_keys: Vec::new() }
+        Self {
+            seed: 0,
+            clock: Clock::Realtime,
+            processing_time: Duration::from_secs(2),
+            api_keys: Vec::new(),
+            faults: Faults::default(),
+            limits: Limits::default(),
+            skip_states: Vec::new(),
+            asset_ready: Duration::from_secs(1),
+            idempotency_ttl: Duration::from_secs(24 * 3600),
+        }
     }
 }
 
@@ -43,7 +70,7 @@ pub struct RunningSim {
     pub base_url: String,
     /// The bound address.
     pub addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -51,7 +78,7 @@ impl RunningSim {
     /// Stops serving and waits for the server task to end.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -62,24 +89,19 @@ impl RunningSim {
 impl Drop for RunningSim {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+            let _ = tx.send(true);
         }
     }
 }
 
 /// Binds `addr` (use port 0 for any free port) and serves the simulator on the
-/// current tokio runtime. Errors: the bind failed.
+/// current tokio runtime. Stopping closes every open connection at once (a stalled
+/// request does not hold it up). Errors: the bind failed.
 pub async fn start(config: SimConfig, addr: SocketAddr) -> std::io::Result<RunningSim> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let app = routes::router(Arc::new(store::Sim::new(config)));
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(server::serve(listener, app, rx));
     Ok(RunningSim { base_url: format!("http://{addr}/v1.3"), addr, shutdown: Some(tx), task: Some(task) })
 }

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value, json};
 
@@ -16,10 +17,17 @@ pub enum Clock {
     /// Wall time: `queued` 1 s, `pending` 1 s, `processing` the processing time plus
     /// 0.01 s per window second (at most 60 s).
     Realtime,
+    /// The same durations on a clock that starts at 2026-01-01T00:00:00.000Z and moves
+    /// only by `POST /_sim/advance`.
+    Virtual,
     /// Each retrieve of a task advances it one state: 1st → `pending`,
-    /// 2nd → `processing`, 3rd → terminal. For fast, deterministic tests.
+    /// 2nd → `processing`, 3rd → terminal; the clock (from 2026-01-01) gains 1 s per
+    /// API request. For fast, deterministic tests. Rate limits are off.
     Tick,
 }
+
+/// Start of the virtual and tick clocks: 2026-01-01T00:00:00.000Z (SIM-STATUS-2).
+pub const VIRTUAL_EPOCH_MS: u64 = 1_767_225_600_000;
 
 /// What a task will end as, fixed at create (SIM-STATUS-4).
 #[derive(Debug, Clone)]
@@ -42,12 +50,15 @@ pub struct SimTask {
     pub custom_id: Option<String>,
     /// Acceptance time, ms since the epoch.
     pub created_ms: u64,
-    /// Acceptance instant, for the realtime clock.
-    pub created: Instant,
     /// Retrieves so far, for the tick clock.
     pub ticks: u32,
-    /// Seconds in `processing` (realtime clock).
-    pub processing: Duration,
+    /// The non-terminal states this task passes through, with their dwell times in
+    /// ms (realtime and virtual clocks), after `skip_states` and faults.
+    pub stages: Vec<(&'static str, u64)>,
+    /// Retrieves per state on the tick clock (the `slow` fault's factor; ≥ 1).
+    pub tick_factor: u32,
+    /// The `stuck` fault: never leaves its last non-terminal state (SIM-FAULT-3).
+    pub stuck: bool,
     /// `video_source` echo without `system_metadata` (TASK-4).
     pub video_source: Value,
     /// The video's duration, seconds (MEDIA-5), when known.
@@ -60,6 +71,8 @@ pub struct SimTask {
     pub completed_ms: Option<u64>,
     /// Filters of the list endpoint.
     pub filter: ListFilter,
+    /// The task fault decided at create, for `/_sim/tasks/{id}` (SIM-FAULT-3).
+    pub fault: Option<String>,
 }
 
 /// What the list endpoint filters on (LIST-1).
@@ -75,51 +88,60 @@ pub struct ListFilter {
     pub analysis_mode: String,
 }
 
-/// The lifecycle stages in order (SIM-STATUS-1).
-const QUEUED: &str = "queued";
-const PENDING: &str = "pending";
-const PROCESSING: &str = "processing";
+/// The non-terminal states in order (SIM-STATUS-1).
+pub const QUEUED: &str = "queued";
+/// See [`QUEUED`].
+pub const PENDING: &str = "pending";
+/// See [`QUEUED`].
+pub const PROCESSING: &str = "processing";
 
 impl SimTask {
-    /// The status now, advancing the task per the clock. `retrieve` counts a tick.
+    /// The status now, advancing the task per the clock (SIM-STATUS-2). `retrieve`
+    /// counts a tick. The terminal state comes from [`Planned`]; once reached it never
+    /// changes (SIM-STATUS-4).
     pub fn advance(&mut self, clock: Clock, retrieve: bool, now_ms: u64) -> &'static str {
+        if self.completed_ms.is_some() {
+            return self.terminal_status();
+        }
         let stage = match clock {
             Clock::Tick => {
-                if retrieve && self.completed_ms.is_none() {
-                    self.ticks += 1;
+                if retrieve {
+                    self.ticks = self.ticks.saturating_add(1);
                 }
-                self.ticks.min(3)
+                (self.ticks / self.tick_factor.max(1)) as usize
             }
-            Clock::Realtime => {
-                let t = self.created.elapsed();
-                let s = Duration::from_secs(1);
-                if t < s {
-                    0
-                } else if t < 2 * s {
-                    1
-                } else if t < 2 * s + self.processing {
-                    2
-                } else {
-                    3
+            Clock::Realtime | Clock::Virtual => {
+                let mut left = now_ms.saturating_sub(self.created_ms);
+                let mut at = self.stages.len();
+                for (i, (_, dwell)) in self.stages.iter().enumerate() {
+                    if left < *dwell {
+                        at = i;
+                        break;
+                    }
+                    left -= dwell;
                 }
+                at
             }
         };
-        // A media failure is found before processing starts (MEDIA-4): pending → failed.
-        let stage = if self.media_failure() && stage >= 2 { 3 } else { stage };
-        if stage >= 3 {
-            if self.completed_ms.is_none() {
-                self.completed_ms = Some(now_ms);
-            }
-            return match self.planned {
-                Planned::Ready(_) => "ready",
-                Planned::Failed { .. } => "failed",
-            };
+        if let Some((name, _)) = self.stages.get(stage) {
+            return name;
         }
-        [QUEUED, PENDING, PROCESSING][stage as usize]
+        if self.stuck {
+            return self.stages.last().map_or(PROCESSING, |s| s.0);
+        }
+        let done = match clock {
+            Clock::Tick => now_ms,
+            Clock::Realtime | Clock::Virtual => self.created_ms + self.stages.iter().map(|s| s.1).sum::<u64>(),
+        };
+        self.completed_ms = Some(done);
+        self.terminal_status()
     }
 
-    fn media_failure(&self) -> bool {
-        matches!(&self.planned, Planned::Failed { message } if message.contains("MEDIA-"))
+    fn terminal_status(&self) -> &'static str {
+        match self.planned {
+            Planned::Ready(_) => "ready",
+            Planned::Failed { .. } => "failed",
+        }
     }
 
     /// The task as `GET /analyze/tasks/{id}` returns it (TASK-3..6).
@@ -176,8 +198,12 @@ pub struct LoggedRequest {
     pub path: String,
     /// `Idempotency-Key`, if sent.
     pub idempotency_key: Option<String>,
-    /// Answer status.
-    pub status: u16,
+    /// Body fingerprint of a create (SHA-256 of its canonical JSON), if parsed.
+    pub fingerprint: Option<String>,
+    /// Answer status; `None` when the connection was closed unanswered.
+    pub status: Option<u16>,
+    /// The injected fault, if any (SIM-FAULT-2), or `rate_limited` (RATE-3).
+    pub fault: Option<String>,
 }
 
 /// Mutable state behind one lock: simple and safe under concurrency (SIM-CFG-3).
@@ -187,12 +213,43 @@ pub struct State {
     pub tasks: indexmap::IndexMap<String, SimTask>,
     /// Tasks created so far (for ids).
     pub sequence: u64,
-    /// (API key, Idempotency-Key) → (fingerprint, task id) (IDEM-3).
-    pub idempotency: HashMap<(String, String), (String, String)>,
-    /// Request log.
-    pub requests: Vec<LoggedRequest>,
+    /// (API key, Idempotency-Key) → record (IDEM-3).
+    pub idempotency: HashMap<(String, String), IdemRecord>,
+    /// Request log, the latest [`REQUEST_LOG_LIMIT`] entries.
+    pub requests: std::collections::VecDeque<LoggedRequest>,
+    /// Entries dropped from the front of the log.
+    pub requests_dropped: u64,
+    /// Uploaded assets by `_id` (§6).
+    pub assets: indexmap::IndexMap<String, super::assets::SimAsset>,
+    /// Assets created so far (for ids).
+    pub asset_sequence: u64,
     /// Media durations by SHA-256 of the bytes, so a file is probed once.
     pub probed: HashMap<String, Result<crate::contract::media::MediaFacts, String>>,
+}
+
+/// How many request-log entries are kept (older ones are dropped).
+pub const REQUEST_LOG_LIMIT: usize = 10_000;
+
+impl State {
+    /// Appends to the request log, dropping the oldest entry beyond the limit.
+    pub fn log(&mut self, entry: LoggedRequest) {
+        if self.requests.len() >= REQUEST_LOG_LIMIT {
+            self.requests.pop_front();
+            self.requests_dropped += 1;
+        }
+        self.requests.push_back(entry);
+    }
+}
+
+/// An idempotency record (IDEM-3): stored only when a task is created.
+#[derive(Debug, Clone)]
+pub struct IdemRecord {
+    /// Fingerprint of the body (IDEM-4).
+    pub fingerprint: String,
+    /// The task it created.
+    pub task_id: String,
+    /// Simulator time it was stored, ms since the epoch.
+    pub stored_ms: u64,
 }
 
 /// The simulator: configuration and state.
@@ -200,14 +257,51 @@ pub struct State {
 pub struct Sim {
     /// Settings.
     pub config: SimConfig,
-    /// State.
+    /// Tasks, assets, idempotency records, request log.
     pub state: Mutex<State>,
+    /// Fault rules and counters (SIM-FAULT-1).
+    pub faults: Mutex<super::faults::FaultState>,
+    /// Rate-limit buckets (RATE-1).
+    pub limiter: Mutex<super::ratelimit::Limiter>,
+    /// Virtual and tick clocks: ms since [`VIRTUAL_EPOCH_MS`].
+    virtual_ms: AtomicU64,
 }
 
 impl Sim {
     /// A fresh simulator.
     pub fn new(config: SimConfig) -> Self {
-        Self { config, state: Mutex::new(State::default()) }
+        let faults = super::faults::FaultState::new(config.faults.clone(), config.seed);
+        Self {
+            config,
+            state: Mutex::new(State::default()),
+            faults: Mutex::new(faults),
+            limiter: Mutex::new(super::ratelimit::Limiter::default()),
+            virtual_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// Simulator time, ms since the epoch: wall time, or the virtual/tick clock.
+    pub fn now_ms(&self) -> u64 {
+        match self.config.clock {
+            Clock::Realtime => now_ms(),
+            Clock::Virtual | Clock::Tick => VIRTUAL_EPOCH_MS + self.virtual_ms.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Moves the virtual or tick clock forward (`/_sim/advance`; 1 s per API request in
+    /// tick mode). No effect on the realtime clock.
+    pub fn advance_clock(&self, ms: u64) {
+        self.virtual_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// Locks the fault state (recovering a poisoned lock, as [`Sim::lock`]).
+    pub fn faults(&self) -> std::sync::MutexGuard<'_, super::faults::FaultState> {
+        self.faults.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Locks the rate limiter.
+    pub fn limiter(&self) -> std::sync::MutexGuard<'_, super::ratelimit::Limiter> {
+        self.limiter.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Locks the state; a poisoned lock (a panicked handler) is recovered, since

@@ -7,3 +7,4 @@ mod support;
 mod check;
 mod resume;
 mod run;
+mod sim_faults;
