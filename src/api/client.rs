@@ -368,15 +368,18 @@ impl Client {
                 Ok(bytes) => return Ok(bytes),
                 Err(f) => f,
             };
-            if !error.is_retryable() || retries == Retries::Once {
-                return Err(error);
-            }
             let too_limited = error.status() == Some(429);
             let delay = if too_limited { retry_delay(limited, &error) } else { retry_delay(faults, &error) };
             if too_limited {
+                // Even when this call is not retried, no request of the bucket goes
+                // out before the announced time (CLI-RETRY-4/6).
                 inner.limiter.pause_until(bucket, Instant::now() + delay);
                 limited += 1;
-            } else {
+            }
+            if !error.is_retryable() || retries == Retries::Once {
+                return Err(error);
+            }
+            if !too_limited {
                 if faults >= inner.max_retries {
                     return Err(error);
                 }

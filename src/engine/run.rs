@@ -129,8 +129,14 @@ pub async fn run(
 ) -> Result<RunReport, StateError> {
     let wf = &prepared.workflow;
     let store = Store::lock(&wf.dir, &wf.name)?;
-    let sources =
-        Sources { client, store: &store, policy: &options.assets, observer, uploads: Mutex::new(HashMap::new()) };
+    let sources = Sources {
+        client,
+        store: &store,
+        policy: &options.assets,
+        observer,
+        uploads: Mutex::new(HashMap::new()),
+        failed: Mutex::new(HashMap::new()),
+    };
     let selected = |t: &PlannedTask| options.only.is_empty() || options.only.iter().any(|p| p.matches(&t.name));
     let jobs = prepared.tasks.iter().map(|task| {
         let (store, sources) = (&store, &sources);

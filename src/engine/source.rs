@@ -55,6 +55,9 @@ pub(crate) struct Sources<'a> {
     pub observer: &'a dyn Observer,
     /// One async lock per file hash, so that concurrent tasks wait for one upload.
     pub uploads: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Files whose asset failed in this run, by hash: their other tasks fail with
+    /// the same message instead of uploading again (the next run retries).
+    pub failed: Mutex<HashMap<String, String>>,
 }
 
 impl Sources<'_> {
@@ -84,14 +87,11 @@ impl Sources<'_> {
     /// The id of a `ready` asset holding the file: from the state directory, else
     /// uploaded and waited for (ASSET-5/6).
     async fn asset(&self, path: &Path, written: &str, sha: &str, name: &str) -> Result<String, TaskError> {
-        let gate = {
-            let mut map = match self.uploads.lock() {
-                Ok(m) => m,
-                Err(p) => p.into_inner(),
-            };
-            map.entry(sha.to_owned()).or_default().clone()
-        };
+        let gate = { lock(&self.uploads).entry(sha.to_owned()).or_default().clone() };
         let _in_process = gate.lock().await;
+        if let Some(message) = lock(&self.failed).get(sha) {
+            return Err(TaskError::Failed(message.clone()));
+        }
         // Other processes sharing the state directory: one uploader per file.
         let store_root = self.store.root().to_owned();
         let sha_owned = sha.to_owned();
@@ -132,7 +132,11 @@ impl Sources<'_> {
             self.store.save_asset(&AssetRecord { status: "ready".into(), ..record })?;
             return Ok(asset.id);
         }
-        self.wait_ready(record, name).await
+        let waited = self.wait_ready(record, name).await;
+        if let Err(TaskError::Failed(message)) = &waited {
+            lock(&self.failed).insert(sha.to_owned(), message.clone());
+        }
+        waited
     }
 
     /// Polls `GET /assets/{id}` every `poll_interval` until `ready` (ASSET-5);
@@ -169,6 +173,13 @@ impl Sources<'_> {
                 )));
             }
         }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
     }
 }
 

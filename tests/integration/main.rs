@@ -5,6 +5,8 @@ mod engine_support;
 mod support;
 
 mod check;
+mod faults;
+mod media;
 mod resume;
 mod run;
 mod sim_faults;

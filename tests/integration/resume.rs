@@ -143,3 +143,54 @@ fn sigkill_at_random_points_then_rerun_loses_nothing_and_duplicates_nothing() {
     }
     assert!(killed_mid_run >= 10, "most kills landed mid-run ({killed_mid_run}/20)");
 }
+
+/// Ctrl-C stops the run with exit 130 and saves the task ids; `status` shows them;
+/// `status --refresh` collects the results once the server has them; the next run
+/// creates nothing.
+#[test]
+fn ctrl_c_saves_state_status_shows_it_and_the_next_run_adopts() {
+    let sim = SimProcess::start(&["--processing-time", "1"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    url_workflow(dir.path(), 2, &[("a", "Describe")], "{{result.text}}\n", "");
+    let child = run_cmd(dir.path(), &sim, &[])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_for("both creates", Duration::from_secs(30), || creates(&sim) == 2);
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(130), "{}", show(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 interrupted"), "{}", show(&out));
+
+    let status = |extra: &[&str]| {
+        crate::support::vidflow(dir.path())
+            .args(["status", "workflow.yaml", "--json", "--api-url", &sim.base_url])
+            .args(extra)
+            .env("TWELVE_LABS_API_KEY", crate::engine_support::KEY)
+            .output()
+            .expect("status")
+    };
+    let out = status(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let tasks = doc["workflows"][0]["tasks"].as_array().cloned().unwrap_or_default();
+    assert_eq!(tasks.len(), 2);
+    assert!(tasks.iter().all(|t| t["task_id"].is_string() && t["result"] == false), "{doc}");
+
+    wait_for("tasks ready on the server", Duration::from_secs(30), || {
+        crate::engine_support::sim_tasks(&sim).iter().all(|t| t["status"] == "ready")
+    });
+    let out = status(&["--refresh"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let tasks = doc["workflows"][0]["tasks"].as_array().cloned().unwrap_or_default();
+    assert!(tasks.iter().all(|t| t["status"] == "ready" && t["result"] == true), "{doc}");
+
+    let before = sim.requests().len();
+    run_ok(dir.path(), &sim, &[], 0);
+    assert_eq!(sim.requests().len(), before, "results were collected: nothing left to ask");
+    assert_eq!(creates(&sim), 2);
+    assert_eq!(outputs(dir.path()).len(), 2);
+}
