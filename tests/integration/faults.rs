@@ -92,3 +92,69 @@ fn create_5xx_and_dropped_connections_make_exactly_one_task_per_key() {
     }
     assert_eq!(outputs(dir.path()).len(), 12);
 }
+
+/// The library client over HTTP: create (idempotent replay), retrieve, list with a
+/// source filter, delete (twice: a 404 is "already gone", DEL-2), then retrieve
+/// gives 404 (TASK-1); errors carry status and code from the body (ERR-2).
+#[test]
+fn client_covers_create_retrieve_list_delete() {
+    use vidflow::api::wire::{ListFilter, TaskStatus, VideoSource};
+    use vidflow::api::{ApiKey, Client, ClientConfig};
+    let sim = SimProcess::start(&["--clock", "tick"]);
+    let client = Client::new(ClientConfig::new(&sim.base_url, ApiKey::new("k").expect("key"))).expect("client");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let body = serde_json::json!({
+            "video": {"type": "url", "url": "https://media.example.com/c.mp4"},
+            "model_name": "pegasus1.5", "custom_id": "c-1", "prompt": "Describe"
+        });
+        let first = client.create_task(&body, "key-1").await.expect("create");
+        let replay = client.create_task(&body, "key-1").await.expect("replay");
+        assert_eq!(first.task_id, replay.task_id, "same key and body: same task (IDEM-4)");
+        let task = client.retrieve_task(&first.task_id).await.expect("retrieve");
+        assert_eq!(task.status, TaskStatus::Pending);
+        let source = VideoSource::Url { url: "https://media.example.com/c.mp4".into() };
+        let listed = client.list_all(&ListFilter::for_source(&source), 5).await.expect("list");
+        assert_eq!(listed.iter().map(|t| t.task_id.as_str()).collect::<Vec<_>>(), [first.task_id.as_str()]);
+        client.delete_task(&first.task_id).await.expect("delete");
+        client.delete_task(&first.task_id).await.expect("deleting again is success (DEL-2)");
+        let gone = client.retrieve_task(&first.task_id).await.expect_err("deleted");
+        assert_eq!(gone.status(), Some(404));
+        assert!(gone.to_string().contains("resource_not_exist"), "{gone}");
+        let bad = serde_json::json!({"video": {"type": "url", "url": "https://x/a.mp4"}, "model_name": "pegasus1.5",
+                                     "prompt": "x", "temperature": 3});
+        let refused = client.create_task(&bad, "key-2").await.expect_err("400");
+        assert_eq!((refused.status(), refused.is_retryable()), (Some(400), false));
+        assert!(refused.to_string().contains("parameter_invalid"), "{refused}");
+    });
+}
+
+/// The API key never reaches stdout, stderr or any file written, even when
+/// requests fail and are retried and logged.
+#[test]
+fn the_api_key_is_never_printed_or_stored() {
+    let secret = "tlk-never-leak-7f3a9c";
+    let sim = SimProcess::start(&["--clock", "tick", "--fail-5xx-rate", "0.3", "--seed", "5"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    url_workflow(dir.path(), 2, &[("a", "Describe")], "{{result.text}}\n", "");
+    let out = crate::engine_support::run_cmd(dir.path(), &sim, &["--max-retries", "8"])
+        .env("TWELVE_LABS_API_KEY", secret)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", crate::engine_support::show(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("retrying"), "retries were logged");
+    let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!printed.contains(secret));
+    let mut stack = vec![dir.path().to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).expect("read");
+                assert!(!String::from_utf8_lossy(&bytes).contains(secret), "{} holds the key", p.display());
+            }
+        }
+    }
+}
