@@ -1,13 +1,17 @@
 //! HTTP client for the v1.3 analyze endpoints (WIRE-*, CLI-RETRY-*, CLI-TIMEOUT-1).
 
 use std::fmt;
-use std::time::Duration;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
+use tokio::io::AsyncReadExt;
 
 use super::error::{ApiError, HttpError, parse_error_body};
-use super::wire::{CreateTaskResponse, Task};
+use super::limiter::{Bucket, Budgets, RateInfo, RateLimiter};
+use super::wire::{Asset, CreateTaskResponse, ListFilter, Task, TaskPage};
 
 /// The production base URL (WIRE-1).
 pub const DEFAULT_BASE_URL: &str = "https://api.twelvelabs.io/v1.3";
@@ -52,11 +56,25 @@ pub struct ClientConfig {
     pub api_key: ApiKey,
     /// Connect timeout (CLI-TIMEOUT-1: 10 s).
     pub connect_timeout: Duration,
-    /// Whole-request timeout for JSON calls (CLI-TIMEOUT-1: 30 s).
+    /// Whole-request timeout for JSON calls, body included (CLI-TIMEOUT-1: 30 s).
     pub request_timeout: Duration,
-    /// Retries after the first attempt (CLI-RETRY-3: 4; 0 is honoured).
+    /// Whole-request timeout for uploads (CLI-TIMEOUT-1: 300 s).
+    pub upload_timeout: Duration,
+    /// Retries after the first attempt for 408, 5xx and transport failures
+    /// (CLI-RETRY-3: 4; 0 is honoured). 429s are bounded by `max_rate_limit_wait`
+    /// instead, since they carry no fault of the request.
     pub max_retries: u32,
+    /// Longest single wait for a rate-limited bucket before giving up with
+    /// [`ApiError::RateLimited`] (CLI-RETRY-5: 300 s).
+    pub max_rate_limit_wait: Duration,
+    /// Client-side pacing per bucket (CLI-RETRY-6).
+    pub budgets: Budgets,
+    /// Largest file `upload_asset` sends (ASSET-4: 209,715,200 bytes for a video).
+    pub max_upload_bytes: u64,
 }
+
+/// Largest direct video upload, bytes (ASSET-4: 200 MiB).
+pub const MAX_VIDEO_UPLOAD_BYTES: u64 = 209_715_200;
 
 impl ClientConfig {
     /// Defaults of the contract for `base_url` and `api_key`.
@@ -66,17 +84,71 @@ impl ClientConfig {
             api_key,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_secs(300),
             max_retries: 4,
+            max_rate_limit_wait: Duration::from_secs(300),
+            budgets: Budgets::default(),
+            max_upload_bytes: MAX_VIDEO_UPLOAD_BYTES,
         }
     }
 }
 
-/// A client of the analyze API. Cheap to clone (one connection pool).
-#[derive(Debug, Clone)]
-pub struct Client {
+/// A retry about to happen, for logging (CLI-RETRY-7).
+#[derive(Debug)]
+pub struct RetryNotice<'a> {
+    /// The call, e.g. `create task`.
+    pub what: &'static str,
+    /// Retry number, from 1.
+    pub retry: u32,
+    /// How long the client waits before it.
+    pub delay: Duration,
+    /// Why.
+    pub cause: &'a ApiError,
+}
+
+/// Receives every [`RetryNotice`]; called from many tasks at once.
+pub type RetryHook = Arc<dyn Fn(&RetryNotice<'_>) + Send + Sync>;
+
+/// How a call may be retried (CLI-RETRY-2, ASSET-6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retries {
+    /// Up to `max_retries` on any retryable failure.
+    Standard,
+    /// One attempt (a 429 still pauses the bucket for the next request).
+    Once,
+    /// Not idempotent: retried freely on 429 and on failures before the request
+    /// went out; after an ambiguous failure at most once (ASSET-6).
+    NotIdempotent,
+}
+
+struct Inner {
     http: reqwest::Client,
     base: String,
     max_retries: u32,
+    max_rate_limit_wait: Duration,
+    upload_timeout: Duration,
+    max_upload_bytes: u64,
+    limiter: RateLimiter,
+    on_retry: Option<RetryHook>,
+}
+
+/// A client of the analyze and assets API. Cheap to clone: clones share one
+/// connection pool and one rate limiter (CLI-RETRY-6).
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("base", &self.inner.base).field("api_key", &"***").finish_non_exhaustive()
+    }
+}
+
+/// A failed attempt, and whether it surely never reached the server.
+struct Failure {
+    error: ApiError,
+    unsent: bool,
 }
 
 impl Client {
@@ -97,88 +169,316 @@ impl Client {
             .timeout(config.request_timeout)
             .build()
             .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))?;
-        Ok(Self { http, base, max_retries: config.max_retries })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                max_retries: config.max_retries,
+                max_rate_limit_wait: config.max_rate_limit_wait,
+                upload_timeout: config.upload_timeout,
+                max_upload_bytes: config.max_upload_bytes,
+                limiter: RateLimiter::new(config.budgets),
+                on_retry: None,
+            }),
+        })
+    }
+
+    /// The same client with `hook` told of every retry (CLI-RETRY-7). Call before
+    /// cloning: clones made earlier keep the old hook.
+    pub fn with_retry_hook(self, hook: RetryHook) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.on_retry = Some(hook);
+                Self { inner: Arc::new(inner) }
+            }
+            Err(shared) => Self { inner: shared },
+        }
     }
 
     /// The base URL in use.
     pub fn base_url(&self) -> &str {
-        &self.base
+        &self.inner.base
     }
 
     /// `POST /analyze/tasks` (§3) with a [`CreateTaskRequest`](super::wire::CreateTaskRequest) or any body that
     /// serialises to one. Retries re-send the byte-identical body with the same
     /// `Idempotency-Key`, so a retried create makes no second task (CLI-RETRY-2,
-    /// CLI-IDEM-1).
+    /// CLI-IDEM-1/2).
     pub async fn create_task<T: serde::Serialize + ?Sized>(
         &self,
         request: &T,
         idempotency_key: &str,
     ) -> Result<CreateTaskResponse, ApiError> {
+        // Encoded once: every retry sends these exact bytes (CLI-RETRY-2).
         let body =
             serde_json::to_vec(request).map_err(|e| ApiError::Config(format!("cannot encode the request: {e}")))?;
-        let url = format!("{}/analyze/tasks", self.base);
-        self.with_retries(|| {
-            self.http
-                .post(&url)
-                .header("content-type", "application/json")
-                .header("idempotency-key", idempotency_key)
-                .body(body.clone())
-        })
-        .await
-        .and_then(|bytes| decode("create task", &bytes))
+        let url = format!("{}/analyze/tasks", self.inner.base);
+        let bytes = self
+            .execute("create task", Bucket::Create, Retries::Standard, || {
+                Ok(self
+                    .inner
+                    .http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header("idempotency-key", idempotency_key)
+                    .body(body.clone()))
+            })
+            .await?;
+        decode("create task", &bytes)
     }
 
-    /// `GET /analyze/tasks/{task_id}` (§4), with `Cache-Control: no-cache` (CLI-POLL-1).
+    /// `GET /analyze/tasks/{task_id}` (§4), retried per CLI-RETRY-2, with
+    /// `Cache-Control: no-cache` (CLI-POLL-1).
     pub async fn retrieve_task(&self, task_id: &str) -> Result<Task, ApiError> {
+        self.get_task(task_id, Retries::Standard).await
+    }
+
+    /// One `GET /analyze/tasks/{task_id}` without retries, for pollers that retry
+    /// on their own schedule (CLI-POLL-2). A 429 still pauses the read bucket.
+    pub async fn poll_task(&self, task_id: &str) -> Result<Task, ApiError> {
+        self.get_task(task_id, Retries::Once).await
+    }
+
+    async fn get_task(&self, task_id: &str, retries: Retries) -> Result<Task, ApiError> {
         let url = self.url(&["analyze", "tasks", task_id])?;
-        self.with_retries(|| self.http.get(url.clone()).header("cache-control", "no-cache"))
+        let bytes = self
+            .execute("retrieve task", Bucket::Read, retries, || {
+                Ok(self.inner.http.get(url.clone()).header("cache-control", "no-cache"))
+            })
+            .await?;
+        decode("retrieve task", &bytes)
+    }
+
+    /// One page of `GET /analyze/tasks` (LIST-1/2); `page` from 1, `page_limit` 1–50.
+    pub async fn list_tasks(&self, filter: &ListFilter, page: u64, page_limit: u64) -> Result<TaskPage, ApiError> {
+        let mut url = self.url(&["analyze", "tasks"])?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("page", &page.to_string()).append_pair("page_limit", &page_limit.to_string());
+            for (k, v) in filter.pairs() {
+                q.append_pair(k, v);
+            }
+        }
+        let bytes = self
+            .execute("list tasks", Bucket::Read, Retries::Standard, || Ok(self.inner.http.get(url.clone())))
+            .await?;
+        decode("list tasks", &bytes)
+    }
+
+    /// Every task matching `filter`, newest first: pages of 50 until a page is
+    /// empty or the last page is read (LIST-5), at most `max_pages` pages.
+    pub async fn list_all(&self, filter: &ListFilter, max_pages: u64) -> Result<Vec<Task>, ApiError> {
+        let mut all = Vec::new();
+        for page in 1..=max_pages.max(1) {
+            let p = self.list_tasks(filter, page, 50).await?;
+            let empty = p.data.is_empty();
+            all.extend(p.data);
+            if empty || p.page_info.total_page.is_none_or(|total| page >= total) {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// `DELETE /analyze/tasks/{task_id}` (DEL-1..3): any 2xx is success, and so is
+    /// 404 (already gone, DEL-2); 409 `task_in_progress` is returned, not retried.
+    pub async fn delete_task(&self, task_id: &str) -> Result<(), ApiError> {
+        let url = self.url(&["analyze", "tasks", task_id])?;
+        match self
+            .execute("delete task", Bucket::Read, Retries::Standard, || Ok(self.inner.http.delete(url.clone())))
             .await
-            .and_then(|bytes| decode("retrieve task", &bytes))
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.status() == Some(404) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `POST /assets` (ASSET-1): multipart `method=direct` with `file` streamed from
+    /// disk in 256 KiB chunks (the file is never read into memory), and `filename`.
+    /// Retried per ASSET-6. Errors: [`ApiError::File`] for an unreadable file or one
+    /// above `max_upload_bytes` (ASSET-4), sent nothing.
+    pub async fn upload_asset(&self, path: &Path, filename: &str) -> Result<Asset, ApiError> {
+        let shown = filename.to_owned();
+        let file_err = |reason: String| ApiError::File { path: shown.clone(), reason };
+        let len = std::fs::metadata(path).map_err(|e| file_err(e.to_string()))?.len();
+        if len > self.inner.max_upload_bytes {
+            return Err(file_err(format!(
+                "{len} bytes is above the {} bytes allowed for a direct upload (ASSET-4)",
+                self.inner.max_upload_bytes
+            )));
+        }
+        let url = format!("{}/assets", self.inner.base);
+        let content_type = content_type_of(path);
+        let bytes = self
+            .execute("upload asset", Bucket::Assets, Retries::NotIdempotent, || {
+                let file = std::fs::File::open(path).map_err(|e| file_err(e.to_string()))?;
+                let body = reqwest::Body::wrap_stream(file_chunks(tokio::fs::File::from_std(file)));
+                let part = reqwest::multipart::Part::stream_with_length(body, len)
+                    .file_name(filename.to_owned())
+                    .mime_str(content_type)
+                    .map_err(|e| file_err(e.to_string()))?;
+                let form = reqwest::multipart::Form::new()
+                    .text("method", "direct")
+                    .text("filename", filename.to_owned())
+                    .part("file", part);
+                Ok(self.inner.http.post(&url).multipart(form).timeout(self.inner.upload_timeout))
+            })
+            .await?;
+        decode("upload asset", &bytes)
+    }
+
+    /// `GET /assets/{id}` (ASSET-2).
+    pub async fn get_asset(&self, asset_id: &str) -> Result<Asset, ApiError> {
+        let url = self.url(&["assets", asset_id])?;
+        let bytes =
+            self.execute("get asset", Bucket::Read, Retries::Standard, || Ok(self.inner.http.get(url.clone()))).await?;
+        decode("get asset", &bytes)
     }
 
     /// The base URL with `segments` appended, each percent-encoded as one segment
     /// (ids are opaque, WIRE-7).
     fn url(&self, segments: &[&str]) -> Result<reqwest::Url, ApiError> {
-        let bad = || ApiError::Config(format!("API URL `{}` is not a valid base URL", self.base));
-        let mut url = reqwest::Url::parse(&self.base).map_err(|_| bad())?;
+        let base = &self.inner.base;
+        let bad = || ApiError::Config(format!("API URL `{base}` is not a valid base URL"));
+        let mut url = reqwest::Url::parse(base).map_err(|_| bad())?;
         url.path_segments_mut().map_err(|_| bad())?.pop_if_empty().extend(segments);
         Ok(url)
     }
 
-    async fn with_retries<F>(&self, build: F) -> Result<Vec<u8>, ApiError>
+    /// Sends `build()` through the bucket's limiter, retrying per `retries`
+    /// (CLI-RETRY-1..7). Each 429 pauses the whole bucket for its delay; 429s do
+    /// not use up `max_retries` but no single wait may exceed `max_rate_limit_wait`.
+    async fn execute<F>(
+        &self,
+        what: &'static str,
+        bucket: Bucket,
+        retries: Retries,
+        build: F,
+    ) -> Result<Vec<u8>, ApiError>
     where
-        F: Fn() -> reqwest::RequestBuilder,
+        F: Fn() -> Result<reqwest::RequestBuilder, ApiError>,
     {
-        let mut attempt = 0u32;
+        let inner = &self.inner;
+        let limit = |resume_at| ApiError::RateLimited { bucket: bucket.name(), resume_at };
+        let (mut faults, mut limited, mut ambiguous, mut notices) = (0u32, 0u32, 0u32, 0u32);
         loop {
-            match send(build()).await {
+            inner.limiter.acquire(bucket, inner.max_rate_limit_wait).await.map_err(|t| limit(t.resume_at))?;
+            let Failure { error, unsent } = match self.send(bucket, build()?).await {
                 Ok(bytes) => return Ok(bytes),
-                Err(err) if err.is_retryable() && attempt < self.max_retries => {
-                    tokio::time::sleep(retry_delay(attempt, &err)).await;
-                    attempt += 1;
+                Err(f) => f,
+            };
+            let too_limited = error.status() == Some(429);
+            let delay = if too_limited { retry_delay(limited, &error) } else { retry_delay(faults, &error) };
+            if too_limited {
+                // Even when this call is not retried, no request of the bucket goes
+                // out before the announced time (CLI-RETRY-4/6).
+                inner.limiter.pause_until(bucket, Instant::now() + delay);
+                limited += 1;
+            }
+            if !error.is_retryable() || retries == Retries::Once {
+                return Err(error);
+            }
+            if !too_limited {
+                if faults >= inner.max_retries {
+                    return Err(error);
                 }
-                Err(err) => return Err(err),
+                faults += 1;
+                if retries == Retries::NotIdempotent && !unsent {
+                    // ASSET-6: after an ambiguous failure, at most one more try.
+                    if ambiguous >= 1 {
+                        return Err(error);
+                    }
+                    ambiguous += 1;
+                }
+            }
+            if delay > inner.max_rate_limit_wait {
+                return Err(limit(SystemTime::now() + delay));
+            }
+            notices += 1;
+            if let Some(hook) = &inner.on_retry {
+                hook(&RetryNotice { what, retry: notices, delay, cause: &error });
+            }
+            if !too_limited {
+                tokio::time::sleep(delay).await;
             }
         }
     }
-}
 
-async fn send(request: reqwest::RequestBuilder) -> Result<Vec<u8>, ApiError> {
-    let response = request.send().await.map_err(transport)?;
-    let status = response.status();
-    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
-    let bytes = response.bytes().await.map_err(transport)?;
-    if status.is_success() {
-        return Ok(bytes.to_vec());
+    async fn send(&self, bucket: Bucket, request: reqwest::RequestBuilder) -> Result<Vec<u8>, Failure> {
+        let response = request.send().await.map_err(|e| Failure { unsent: e.is_connect(), error: transport(&e) })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        self.inner.limiter.observe(bucket, &headers);
+        let bytes = response.bytes().await.map_err(|e| Failure { unsent: false, error: transport(&e) })?;
+        if status.is_success() {
+            return Ok(bytes.to_vec());
+        }
+        let retry_after = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        let (code, message, details) = parse_error_body(&body);
+        let rate = RateInfo::from_headers(&headers);
+        let error = ApiError::Status(Box::new(HttpError {
+            status: status.as_u16(),
+            code,
+            message,
+            details,
+            retry_after,
+            rate,
+            body,
+        }));
+        Err(Failure { error, unsent: false })
     }
-    let body = String::from_utf8_lossy(&bytes).into_owned();
-    let (code, message, details) = parse_error_body(&body);
-    Err(ApiError::Status(Box::new(HttpError { status: status.as_u16(), code, message, details, retry_after, body })))
 }
 
-fn transport(e: reqwest::Error) -> ApiError {
-    // reqwest's message names the URL, never the headers, so the key stays out.
-    ApiError::Transport(e.without_url().to_string())
+/// The file as a stream of chunks of at most 256 KiB: memory stays flat whatever
+/// the file's size. A read error ends the stream with that error.
+fn file_chunks(file: tokio::fs::File) -> impl futures::Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static {
+    futures::stream::unfold(Some(file), |state| async move {
+        let mut file = state?;
+        let mut buf = vec![0u8; 256 * 1024];
+        match file.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(buf), Some(file)))
+            }
+            Err(e) => Some((Err(e), None)),
+        }
+    })
+}
+
+/// Content type sent for an upload, from the file extension.
+fn content_type_of(path: &Path) -> &'static str {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "mp4" | "m4v" => "video/mp4",
+        "mov" => "video/quicktime",
+        "mkv" => "video/x-matroska",
+        "webm" => "video/webm",
+        "avi" => "video/x-msvideo",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "bmp" => "image/bmp",
+        _ => "application/octet-stream",
+    }
+}
+
+fn transport(e: &reqwest::Error) -> ApiError {
+    // Without the URL; reqwest never prints headers, so the key stays out.
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text.replace(url.as_str(), "<url>");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    ApiError::Transport(text)
 }
 
 fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, ApiError> {
@@ -186,24 +486,32 @@ fn decode<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T, Ap
 }
 
 /// Delay before retry `attempt` (from 0): `Retry-After` plus 0–10 % jitter when the
-/// server gave one (CLI-RETRY-4), else `uniform(0.5, 1.0) × min(30 s, 1 s · 2^n)`
-/// (CLI-RETRY-3).
+/// server gave one; else, with `*-Remaining: 0`, until `*-Reset` plus jitter
+/// (CLI-RETRY-4); else `uniform(0.5, 1.0) × min(30 s, 1 s · 2^n)` (CLI-RETRY-3).
 pub fn retry_delay(attempt: u32, err: &ApiError) -> Duration {
-    if let ApiError::Status(e) = err
-        && let Some(after) = e.retry_after
-    {
-        return after.mul_f64(1.0 + rand::random::<f64>() * 0.1);
+    if let ApiError::Status(e) = err {
+        let announced = e.retry_after.or_else(|| {
+            e.rate.filter(|r| r.remaining == Some(0)).and_then(|r| r.reset_wait()).filter(|d| !d.is_zero())
+        });
+        if let Some(after) = announced {
+            return after.mul_f64(1.0 + rand::random::<f64>() * 0.1);
+        }
     }
     let cap = Duration::from_secs(30);
     let base = Duration::from_secs(1).saturating_mul(1u32 << attempt.min(16)).min(cap);
     base.mul_f64(0.5 + rand::random::<f64>() * 0.5)
 }
 
-/// Parses `Retry-After` as whole seconds (an HTTP date is read as "now": the
-/// backoff still applies). Values are capped at one hour.
-fn parse_retry_after(v: &str) -> Option<Duration> {
-    let secs: f64 = v.trim().parse().ok()?;
-    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+/// Parses `Retry-After` (CLI-RETRY-4): whole or fractional seconds, or an HTTP date
+/// (a past date is zero). Values are capped at one day.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    let cap = Duration::from_secs(24 * 3600);
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs).min(cap));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO).min(cap))
 }
 
 fn check_base_url(base: &str) -> Result<(), ApiError> {
@@ -257,9 +565,22 @@ mod tests {
             message: None,
             details: None,
             retry_after: Some(Duration::from_secs(3)),
+            rate: None,
             body: String::new(),
         }));
         let d = retry_delay(0, &limited);
         assert!(d >= Duration::from_secs(3) && d <= Duration::from_millis(3300), "{d:?}");
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_retry_after(" 1.5 "), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        let d = parse_retry_after(&later).expect("date");
+        assert!(d > Duration::from_secs(115) && d <= Duration::from_secs(120), "{d:?}");
+        assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-1"), None);
     }
 }

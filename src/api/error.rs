@@ -16,8 +16,10 @@ pub struct HttpError {
     pub message: Option<String>,
     /// `details` from a Shape B body, if any (ERR-5).
     pub details: Option<Value>,
-    /// Parsed `Retry-After`, if sent.
+    /// Parsed `Retry-After` (seconds or HTTP date, CLI-RETRY-4), if sent.
     pub retry_after: Option<Duration>,
+    /// Rate-limit headers of the answer (RATE-2), if sent.
+    pub rate: Option<super::limiter::RateInfo>,
     /// Raw body text (possibly empty).
     pub body: String,
 }
@@ -55,6 +57,23 @@ pub enum ApiError {
     /// The client is misconfigured (no key, refused base URL).
     #[error("{0}")]
     Config(String),
+    /// The wait for a rate-limited bucket exceeds `max_rate_limit_wait`: nothing was
+    /// sent; work resumes at `resume_at` (CLI-RETRY-5).
+    #[error("rate limited on the {bucket} bucket until {}; re-run to resume", httpdate::fmt_http_date(*resume_at))]
+    RateLimited {
+        /// Bucket name (`create`, `read`, `assets`).
+        bucket: &'static str,
+        /// When the bucket reopens.
+        resume_at: std::time::SystemTime,
+    },
+    /// A local file could not be read for upload.
+    #[error("cannot read `{path}`: {reason}")]
+    File {
+        /// The file as named.
+        path: String,
+        /// The cause.
+        reason: String,
+    },
 }
 
 impl ApiError {
@@ -63,16 +82,27 @@ impl ApiError {
         match self {
             Self::Status(e) => e.status == 408 || e.status == 429 || e.status >= 500,
             Self::Transport(_) => true,
-            Self::Decode { .. } | Self::Config(_) => false,
+            Self::Decode { .. } | Self::Config(_) | Self::RateLimited { .. } | Self::File { .. } => false,
         }
     }
 
-    /// Whether this error means the API cannot be used at all (auth), exit code 3.
+    /// Whether the request may have taken effect on the server although no answer
+    /// came: a transport failure or a 5xx (CLI-IDEM-3, ASSET-6).
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            Self::Status(e) => e.status >= 500,
+            Self::Transport(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether this error means the API cannot be used at all (auth, rate limit
+    /// past the wait budget), exit code 3.
     pub fn is_fatal_for_run(&self) -> bool {
         match self {
             Self::Status(e) => matches!(e.status, 401 | 403),
-            Self::Config(_) => true,
-            Self::Transport(_) | Self::Decode { .. } => false,
+            Self::Config(_) | Self::RateLimited { .. } => true,
+            Self::Transport(_) | Self::Decode { .. } | Self::File { .. } => false,
         }
     }
 

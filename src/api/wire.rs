@@ -258,6 +258,144 @@ pub struct Task {
     pub error: Option<TaskError>,
 }
 
+/// `page_info` of a list answer (LIST-2); every member is optional to the client.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageInfo {
+    /// Items per page.
+    #[serde(default)]
+    pub limit_per_page: Option<u64>,
+    /// This page, from 1.
+    #[serde(default)]
+    pub page: Option<u64>,
+    /// Pages in all.
+    #[serde(default)]
+    pub total_page: Option<u64>,
+    /// Items in all.
+    #[serde(default)]
+    pub total_results: Option<u64>,
+}
+
+/// One page of `GET /analyze/tasks` (LIST-2): abbreviated tasks, newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TaskPage {
+    /// The tasks of this page (LIST-3: no results, prompts cut).
+    #[serde(default)]
+    pub data: Vec<Task>,
+    /// Paging facts.
+    #[serde(default)]
+    pub page_info: PageInfo,
+}
+
+/// Filters of `GET /analyze/tasks` (LIST-1); unset ones are not sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// One status.
+    pub status: Option<String>,
+    /// Exact source URL.
+    pub video_url: Option<String>,
+    /// Source asset id.
+    pub asset_id: Option<String>,
+    /// Source video id (deprecated upstream, DRIFT-10).
+    pub video_id: Option<String>,
+    /// `general` or `time_based_metadata`.
+    pub analysis_mode: Option<String>,
+}
+
+impl ListFilter {
+    /// The filter that finds tasks made from `source` (CLI-IDEM-3); a base64 source
+    /// has none, so the list is scanned unfiltered.
+    pub fn for_source(source: &VideoSource) -> Self {
+        match source {
+            VideoSource::Url { url } => Self { video_url: Some(url.clone()), ..Self::default() },
+            VideoSource::AssetId { asset_id } => Self { asset_id: Some(asset_id.clone()), ..Self::default() },
+            VideoSource::VideoId { video_id } => Self { video_id: Some(video_id.clone()), ..Self::default() },
+            VideoSource::Base64String { .. } => Self::default(),
+        }
+    }
+
+    /// Query pairs, in a fixed order.
+    pub fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("status", &self.status),
+            ("video_url", &self.video_url),
+            ("asset_id", &self.asset_id),
+            ("video_id", &self.video_id),
+            ("analysis_mode", &self.analysis_mode),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
+}
+
+/// An asset's status (ASSET-3); unknown values are kept (WIRE-9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssetStatus {
+    /// Uploaded, not usable yet.
+    Processing,
+    /// Usable as a task source.
+    Ready,
+    /// Unusable; `error.message` says why.
+    Failed,
+    /// A value this client does not know (treated as not ready).
+    Other(String),
+}
+
+impl AssetStatus {
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Processing => "processing",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl Serialize for AssetStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for AssetStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(match s.as_str() {
+            "processing" => Self::Processing,
+            "ready" => Self::Ready,
+            "failed" => Self::Failed,
+            _ => Self::Other(s),
+        })
+    }
+}
+
+/// An asset as `POST /assets` (201) and `GET /assets/{id}` return it (ASSET-1/2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Asset {
+    /// Asset id (`_id` on the wire, WIRE-4).
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// Current status.
+    pub status: AssetStatus,
+    /// File name given at upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    /// Content type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_type: Option<String>,
+    /// Size, bytes (once known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Duration, seconds (once `ready`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+    /// Why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<TaskError>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,5 +435,24 @@ mod tests {
         assert_eq!(t.status, TaskStatus::Other("paused".into()));
         assert!(!t.status.is_terminal());
         assert_eq!(t.result.map(|r| r.finish_reason), Some(FinishReason::Other("content_filter".into())));
+    }
+
+    #[test]
+    fn list_pages_and_assets_decode_leniently() {
+        let page: TaskPage = serde_json::from_value(json!({
+            "data": [{"task_id": "a", "status": "canceled", "custom_id": null, "batch_id": "x"}],
+            "page_info": {"page": 1, "total_page": 1, "next": "?"}
+        }))
+        .expect("decodes");
+        assert_eq!(page.data[0].status, TaskStatus::Canceled);
+        assert!(page.data[0].status.is_terminal());
+        assert_eq!(page.page_info.total_page, Some(1));
+        let empty: TaskPage = serde_json::from_value(json!({})).expect("all optional");
+        assert!(empty.data.is_empty());
+        let asset: Asset =
+            serde_json::from_value(json!({"_id": "as1", "status": "uploading", "method": "direct"})).expect("decodes");
+        assert_eq!((asset.id.as_str(), asset.status), ("as1", AssetStatus::Other("uploading".into())));
+        let f = ListFilter::for_source(&VideoSource::AssetId { asset_id: "as1".into() });
+        assert_eq!(f.pairs(), vec![("asset_id", "as1")]);
     }
 }

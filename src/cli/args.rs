@@ -23,6 +23,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Re-render every output from stored results, without network access.
     Render(CheckArgs),
+    /// Show the stored state of each task (`--refresh` asks the API).
+    Status(StatusArgs),
     /// Serve the offline simulator of the API on a loopback port.
     Sim(SimArgs),
     /// Show every task and why it will or will not run; no network, writes nothing.
@@ -97,6 +99,73 @@ pub struct RunArgs {
     /// Print only errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// What a truncated result (`finish_reason: length`) does: `warn` flags it,
+    /// `fail` makes the run exit 1 (TRUNC-2).
+    #[arg(long, value_enum, default_value_t = TruncatedArg::Warn, value_name = "POLICY")]
+    pub on_truncated: TruncatedArg,
+    /// Client tuning: timeouts, polling, pacing.
+    #[command(flatten)]
+    pub tuning: Tuning,
+}
+
+/// `--on-truncated` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TruncatedArg {
+    /// Flag the task in the summary.
+    Warn,
+    /// Count the task as failed (exit 1).
+    Fail,
+}
+
+/// Polling, retry and pacing settings (CLI-POLL-1/2, CLI-RETRY-3..6, ASSET-5).
+#[derive(Debug, Clone, Default, Args)]
+pub struct Tuning {
+    /// Seconds before a task's first poll (CLI-POLL-1; default 1).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_initial: Option<f64>,
+    /// Ceiling of the poll interval, seconds (CLI-POLL-1; default 15).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_max: Option<f64>,
+    /// Deadline per task from its first poll, seconds (CLI-POLL-2; default 3600).
+    #[arg(long, value_name = "SECONDS")]
+    pub job_timeout: Option<f64>,
+    /// Seconds between polls of an uploading asset (ASSET-5; default 2).
+    #[arg(long, value_name = "SECONDS")]
+    pub asset_poll: Option<f64>,
+    /// Retries of a failed request (CLI-RETRY-3; default 4, 0 allowed).
+    #[arg(long, value_name = "N")]
+    pub max_retries: Option<u32>,
+    /// Longest wait for a rate-limited bucket before the run stops resumably,
+    /// seconds (CLI-RETRY-5; default 300).
+    #[arg(long, value_name = "SECONDS")]
+    pub max_rate_limit_wait: Option<f64>,
+    /// Creates per minute the client allows itself (CLI-RETRY-6; default 60, 0 = no pacing).
+    #[arg(long, value_name = "N")]
+    pub creates_per_minute: Option<u32>,
+    /// GET/DELETE requests per minute (default 600, 0 = no pacing).
+    #[arg(long, value_name = "N")]
+    pub reads_per_minute: Option<u32>,
+    /// Asset uploads per minute (default 60, 0 = no pacing).
+    #[arg(long, value_name = "N")]
+    pub uploads_per_minute: Option<u32>,
+}
+
+/// Arguments of `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Workflow files.
+    #[arg(required = true, value_name = "WORKFLOW")]
+    pub workflows: Vec<PathBuf>,
+    /// Ask the API for the current status of tasks that are not finished, and
+    /// store results that became ready.
+    #[arg(long)]
+    pub refresh: bool,
+    /// API base URL, including `/v1.3` (with `--refresh`).
+    #[arg(long, env = "TWELVELABS_BASE_URL", value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Print a machine-readable report on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How the simulator's tasks advance.

@@ -9,6 +9,7 @@ mod progress;
 mod run;
 pub mod schema;
 mod sim;
+mod status;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,7 @@ async fn dispatch(cli: Cli) -> i32 {
         Command::Run(args) => run::run(args).await,
         Command::Check(args) => run::check(&args),
         Command::Render(args) => run::render(&args),
+        Command::Status(args) => status::status(&args).await,
         Command::Sim(args) => sim::serve(args).await,
         Command::Plan(args) => plan::run(&args),
         Command::Schema => schema::run(),

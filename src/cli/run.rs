@@ -2,19 +2,25 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::{CheckArgs, RunArgs};
-use super::progress::Lines;
+use serde_json::json;
+
+use super::args::{CheckArgs, RunArgs, TruncatedArg, Tuning};
+use super::progress::Progress;
 use super::report_diagnostics;
 use crate::api::client::{API_KEY_ENV, DEFAULT_BASE_URL};
-use crate::api::{ApiKey, Client, ClientConfig};
-use crate::engine::outcome::{EXIT_API, EXIT_INVALID, EXIT_OK};
-use crate::engine::{Outcome, PollPolicy, Prepared, RunOptions, RunReport, TaskReport, prepare};
+use crate::api::{ApiKey, Budgets, Client, ClientConfig, RetryNotice};
+use crate::engine::outcome::{EXIT_API, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK};
+use crate::engine::{
+    AssetPolicy, Cancel, Outcome, PollPolicy, Prepared, RunOptions, RunReport, TaskReport, TruncatedPolicy, prepare,
+};
 use crate::sim::{Clock, RunningSim, SimConfig};
 use crate::state::Store;
 
-/// `vidflow run`: every workflow in turn; the exit code is the worst of them.
+/// `vidflow run`: every workflow in turn; the exit code is the worst of them
+/// (130 when interrupted).
 pub async fn run(args: RunArgs) -> i32 {
     let mut prepared = Vec::new();
     for path in &args.workflows {
@@ -30,32 +36,79 @@ pub async fn run(args: RunArgs) -> i32 {
             return EXIT_INVALID;
         }
     };
-    let (client, sim, poll) = match connect(&args).await {
+    let progress = Arc::new(Progress::new(args.quiet));
+    let (client, sim, poll, assets) = match connect(&args.api_url, args.sim, &args.tuning).await {
         Ok(c) => c,
         Err(message) => {
             eprintln!("error: {message}");
             return EXIT_API;
         }
     };
-    let observer = Lines::new(args.quiet);
+    let notes = progress.clone();
+    let client = client.with_retry_hook(Arc::new(move |n: &RetryNotice<'_>| {
+        notes.note(&format!("retrying {} in {:.1}s (retry {}): {}", n.what, n.delay.as_secs_f64(), n.retry, n.cause));
+    }));
+    let (handle, cancel) = Cancel::pair();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("interrupted: no new task is submitted; saving state (Ctrl-C again to quit at once)");
+            handle.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(EXIT_INTERRUPTED);
+            }
+        }
+    });
     let mut worst = EXIT_OK;
+    let mut reports = Vec::new();
     for p in &prepared {
+        if cancel.is_cancelled() {
+            worst = EXIT_INTERRUPTED;
+            break;
+        }
         let options = RunOptions {
             concurrency: args.concurrency.map(|c| c as usize).or(p.workflow.concurrency).unwrap_or(8),
             force: args.force,
             only: only.clone(),
             poll: poll.clone(),
+            on_truncated: match args.on_truncated {
+                TruncatedArg::Warn => TruncatedPolicy::Warn,
+                TruncatedArg::Fail => TruncatedPolicy::Fail,
+            },
+            upload: std::collections::HashMap::new(),
+            assets: assets.clone(),
+            cancel: cancel.clone(),
         };
-        let report = match crate::engine::run(p, &client, &options, &observer).await {
+        progress.begin(p.tasks.len());
+        let report = match crate::engine::run(p, &client, &options, progress.as_ref()).await {
             Ok(r) => r,
             Err(e) => {
+                progress.finish();
                 eprintln!("error: {e}");
                 worst = worst.max(EXIT_API);
                 continue;
             }
         };
-        print_report(p, &report, args.json);
-        worst = worst.max(report.exit_code());
+        progress.finish();
+        let code = report.exit_code();
+        if args.json {
+            reports.push(json!({
+                "workflow": p.workflow.file,
+                "exit_code": code,
+                "summary": report.summary(),
+                "report": report,
+            }));
+        } else if !args.quiet || code != EXIT_OK {
+            print_report(p, &report);
+        }
+        worst = if code == EXIT_INTERRUPTED || worst == EXIT_INTERRUPTED { EXIT_INTERRUPTED } else { worst.max(code) };
+    }
+    watcher.abort();
+    if args.json {
+        let doc = json!({"exit_code": worst, "workflows": reports});
+        match serde_json::to_string_pretty(&doc) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("error: cannot encode the report: {e}"),
+        }
     }
     if let Some(sim) = sim {
         sim.stop().await;
@@ -63,47 +116,64 @@ pub async fn run(args: RunArgs) -> i32 {
     worst
 }
 
-/// The client, the in-process simulator when `--sim`, and the polling schedule.
-async fn connect(args: &RunArgs) -> Result<(Client, Option<RunningSim>, PollPolicy), String> {
-    if args.sim {
+fn seconds(value: Option<f64>, default: Duration) -> Duration {
+    value.and_then(|s| Duration::try_from_secs_f64(s).ok()).unwrap_or(default)
+}
+
+/// The client, the in-process simulator when `sim`, the polling schedule and the
+/// asset wait.
+pub(super) async fn connect(
+    api_url: &Option<String>,
+    sim: bool,
+    tuning: &Tuning,
+) -> Result<(Client, Option<RunningSim>, PollPolicy, AssetPolicy), String> {
+    let (base, key, running, mut poll, mut assets) = if sim {
         let config = SimConfig { clock: Clock::Tick, ..SimConfig::default() };
-        let sim = crate::sim::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        let running = crate::sim::start(config, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .await
             .map_err(|e| format!("cannot start the simulator: {e}"))?;
         let key = ApiKey::new("vidflow-sim").ok_or("internal: empty simulator key")?;
-        let client = Client::new(ClientConfig::new(&sim.base_url, key)).map_err(|e| e.to_string())?;
         // The simulator is on loopback and advances a task per poll: poll quickly.
         let poll = PollPolicy {
             initial: Duration::from_millis(50),
             max_interval: Duration::from_millis(200),
             ..PollPolicy::default()
         };
-        return Ok((client, Some(sim), poll));
-    }
-    let key = std::env::var(API_KEY_ENV)
-        .ok()
-        .and_then(ApiKey::new)
-        .ok_or_else(|| format!("no API key: set {API_KEY_ENV}, or use --sim to run against the offline simulator"))?;
-    let base = args.api_url.clone().unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
-    let client = Client::new(ClientConfig::new(base, key)).map_err(|e| e.to_string())?;
-    Ok((client, None, PollPolicy::default()))
+        let assets = AssetPolicy { poll_interval: Duration::from_millis(100), ..AssetPolicy::default() };
+        (running.base_url.clone(), key, Some(running), poll, assets)
+    } else {
+        let key = std::env::var(API_KEY_ENV).ok().and_then(ApiKey::new).ok_or_else(|| {
+            format!("no API key: set {API_KEY_ENV}, or use --sim to run against the offline simulator")
+        })?;
+        let base = api_url.clone().unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+        (base, key, None, PollPolicy::default(), AssetPolicy::default())
+    };
+    poll.initial = seconds(tuning.poll_initial, poll.initial);
+    poll.max_interval = seconds(tuning.poll_max, poll.max_interval);
+    poll.timeout = seconds(tuning.job_timeout, poll.timeout);
+    assets.poll_interval = seconds(tuning.asset_poll, assets.poll_interval);
+    let mut config = ClientConfig::new(base, key);
+    config.max_retries = tuning.max_retries.unwrap_or(config.max_retries);
+    config.max_rate_limit_wait = seconds(tuning.max_rate_limit_wait, config.max_rate_limit_wait);
+    let defaults = Budgets::default();
+    config.budgets = Budgets {
+        create: tuning.creates_per_minute.unwrap_or(defaults.create),
+        read: tuning.reads_per_minute.unwrap_or(defaults.read),
+        assets: tuning.uploads_per_minute.unwrap_or(defaults.assets),
+    };
+    let client = Client::new(config).map_err(|e| e.to_string())?;
+    Ok((client, running, poll, assets))
 }
 
-fn print_report(p: &Prepared, report: &RunReport, json: bool) {
-    if json {
-        match serde_json::to_string_pretty(report) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("error: cannot encode the report: {e}"),
-        }
-        return;
-    }
+/// The summary table: one line per task, then totals.
+fn print_report(p: &Prepared, report: &RunReport) {
     println!("{}", p.workflow.file.display());
     let width = report.tasks.iter().map(|t| t.name.len()).max().unwrap_or(0);
     for t in &report.tasks {
-        println!("  {:<width$}  {:<9}  {}", t.name, t.outcome.label(), detail(t));
+        println!("  {:<width$}  {:<11}  {}", t.name, t.outcome.label(), detail(t));
     }
     for r in &report.reports {
-        println!("  {:<width$}  {:<9}  {}", "report", "written", r.display());
+        println!("  {:<width$}  {:<11}  {}", "report", "written", r.display());
     }
     for e in &report.render_errors {
         println!("  error: {e}");
@@ -111,21 +181,45 @@ fn print_report(p: &Prepared, report: &RunReport, json: bool) {
     if let Some(f) = &report.fatal {
         println!("  error: the API could not be used: {f}");
     }
-    let count = |f: &dyn Fn(&Outcome) -> bool| report.tasks.iter().filter(|t| f(&t.outcome)).count();
-    let ready = count(&|o| matches!(o, Outcome::Ready { .. }));
-    let failed = count(&|o| matches!(o, Outcome::Failed { .. } | Outcome::Error { .. }));
-    let rejected = count(&|o| matches!(o, Outcome::Rejected { .. }));
-    let truncated = count(&|o| matches!(o, Outcome::Ready { truncated: true, .. }));
+    if report.interrupted {
+        println!("  interrupted: tasks already created keep running; run again to collect them");
+    }
+    let s = report.summary();
     let files: usize = report.tasks.iter().map(|t| t.outputs.len()).sum::<usize>() + report.reports.len();
-    println!("{ready} ready ({truncated} truncated), {failed} failed, {rejected} rejected; {files} files rendered");
+    let policy = match report.on_truncated {
+        TruncatedPolicy::Warn => "",
+        TruncatedPolicy::Fail => ", counted as failures",
+    };
+    let mut line = format!(
+        "{} ready ({} cached, {} truncated{policy}), {} failed, {} rejected",
+        s.ready,
+        s.cached,
+        s.truncated,
+        s.failed + s.errors,
+        s.rejected
+    );
+    if s.interrupted > 0 {
+        line.push_str(&format!(", {} interrupted", s.interrupted));
+    }
+    println!("{line}; {files} files rendered");
 }
 
 fn detail(t: &TaskReport) -> String {
     match &t.outcome {
-        Outcome::Ready { .. } => t.outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        Outcome::Ready { truncated, .. } => {
+            let files = t.outputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+            match (&t.warning, truncated) {
+                (Some(w), _) => format!("{files}  warning: {w}"),
+                (None, true) => format!("{files}  warning: output truncated at max_tokens"),
+                (None, false) => files,
+            }
+        }
         Outcome::Failed { message } | Outcome::Error { message } => message.clone(),
         Outcome::Rejected { reasons } => reasons.join("; "),
         Outcome::Skipped => "not selected by --only".into(),
+        Outcome::Interrupted => {
+            t.task_id.as_ref().map_or_else(|| "not submitted".into(), |id| format!("task {id} still running"))
+        }
     }
 }
 
@@ -178,6 +272,7 @@ pub fn render(args: &CheckArgs) -> i32 {
                     key: t.key.clone(),
                     task_id: None,
                     outcome: Outcome::Skipped,
+                    warning: None,
                     outputs: Vec::new(),
                 })
                 .collect(),
@@ -202,7 +297,7 @@ pub fn render(args: &CheckArgs) -> i32 {
     worst
 }
 
-fn dir_of(path: &Path) -> &Path {
+pub(super) fn dir_of(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

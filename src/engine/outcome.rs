@@ -43,12 +43,30 @@ pub enum Outcome {
     },
     /// Not run: outside `--only`.
     Skipped,
+    /// Interrupted (Ctrl-C) before it ended; a task already created keeps running
+    /// on the server and the next run adopts it.
+    Interrupted,
+}
+
+/// What a `finish_reason: length` result does to the run (TRUNC-2, design §5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TruncatedPolicy {
+    /// Flag it in the summary; the run can still exit 0 (default).
+    #[default]
+    Warn,
+    /// Count it as a failed task: exit 1.
+    Fail,
 }
 
 impl Outcome {
-    /// Whether this outcome makes the run exit 1.
-    pub fn is_fault(&self) -> bool {
-        matches!(self, Self::Failed { .. } | Self::Rejected { .. } | Self::Error { .. })
+    /// Whether this outcome makes the run exit 1 under `policy`.
+    pub fn is_fault(&self, policy: TruncatedPolicy) -> bool {
+        match self {
+            Self::Failed { .. } | Self::Rejected { .. } | Self::Error { .. } => true,
+            Self::Ready { truncated, .. } => *truncated && policy == TruncatedPolicy::Fail,
+            Self::Skipped | Self::Interrupted => false,
+        }
     }
 
     /// A short word for tables: `ready`, `cached`, `truncated`, `failed`, ...
@@ -61,6 +79,7 @@ impl Outcome {
             Self::Rejected { .. } => "rejected",
             Self::Error { .. } => "error",
             Self::Skipped => "skipped",
+            Self::Interrupted => "interrupted",
         }
     }
 }
@@ -77,8 +96,35 @@ pub struct TaskReport {
     /// How it ended.
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// A warning kept with a ready result: the server's `error.message` on a
+    /// truncated or otherwise flagged result (TRUNC-1/3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
     /// Output files written or confirmed unchanged, relative to the workflow dir.
     pub outputs: Vec<PathBuf>,
+}
+
+/// Counts by outcome, for the summary line and `--json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Tasks in the workflow.
+    pub tasks: usize,
+    /// Ready (fresh, cached and truncated).
+    pub ready: usize,
+    /// Of those, reused from the state store without a request.
+    pub cached: usize,
+    /// Of those, with `finish_reason` other than `stop`.
+    pub truncated: usize,
+    /// Failed by the server.
+    pub failed: usize,
+    /// Not submitted: the video breaks the input requirements.
+    pub rejected: usize,
+    /// The API could not be used for the task.
+    pub errors: usize,
+    /// Outside `--only`.
+    pub skipped: usize,
+    /// Stopped by Ctrl-C.
+    pub interrupted: usize,
 }
 
 /// The result of a run.
@@ -92,17 +138,81 @@ pub struct RunReport {
     pub render_errors: Vec<String>,
     /// Set when the API could not be used at all (exit 3).
     pub fatal: Option<String>,
+    /// Set when the run was interrupted (exit 130).
+    pub interrupted: bool,
+    /// The truncation policy the exit code was computed with.
+    pub on_truncated: TruncatedPolicy,
 }
 
 impl RunReport {
-    /// The process exit code this run adds up to (design §1).
+    /// The process exit code this run adds up to (design §1): 130 interrupted,
+    /// 3 API unusable, 1 a task fault (or a truncation under `fail`) or a render
+    /// error, else 0.
     pub fn exit_code(&self) -> i32 {
-        if self.fatal.is_some() {
+        if self.interrupted {
+            EXIT_INTERRUPTED
+        } else if self.fatal.is_some() {
             EXIT_API
-        } else if self.tasks.iter().any(|t| t.outcome.is_fault()) || !self.render_errors.is_empty() {
+        } else if self.tasks.iter().any(|t| t.outcome.is_fault(self.on_truncated)) || !self.render_errors.is_empty() {
             EXIT_TASKS_FAILED
         } else {
             EXIT_OK
         }
+    }
+
+    /// Counts by outcome.
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary { tasks: self.tasks.len(), ..Summary::default() };
+        for t in &self.tasks {
+            match &t.outcome {
+                Outcome::Ready { truncated, cached } => {
+                    s.ready += 1;
+                    s.cached += usize::from(*cached);
+                    s.truncated += usize::from(*truncated);
+                }
+                Outcome::Failed { .. } => s.failed += 1,
+                Outcome::Rejected { .. } => s.rejected += 1,
+                Outcome::Error { .. } => s.errors += 1,
+                Outcome::Skipped => s.skipped += 1,
+                Outcome::Interrupted => s.interrupted += 1,
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(outcomes: Vec<Outcome>, on_truncated: TruncatedPolicy) -> RunReport {
+        let tasks = outcomes
+            .into_iter()
+            .map(|outcome| TaskReport {
+                name: "a/v".into(),
+                key: "k".into(),
+                task_id: None,
+                outcome,
+                warning: None,
+                outputs: Vec::new(),
+            })
+            .collect();
+        RunReport { tasks, on_truncated, ..RunReport::default() }
+    }
+
+    #[test]
+    fn exit_codes_follow_the_design() {
+        let ready = Outcome::Ready { truncated: false, cached: false };
+        let truncated = Outcome::Ready { truncated: true, cached: false };
+        assert_eq!(report(vec![ready.clone(), Outcome::Skipped], TruncatedPolicy::Warn).exit_code(), EXIT_OK);
+        assert_eq!(report(vec![truncated.clone()], TruncatedPolicy::Warn).exit_code(), EXIT_OK);
+        assert_eq!(report(vec![truncated], TruncatedPolicy::Fail).exit_code(), EXIT_TASKS_FAILED);
+        let failed = Outcome::Failed { message: "x".into() };
+        assert_eq!(report(vec![ready.clone(), failed], TruncatedPolicy::Warn).exit_code(), EXIT_TASKS_FAILED);
+        let mut r = report(vec![ready], TruncatedPolicy::Warn);
+        r.fatal = Some("auth".into());
+        assert_eq!(r.exit_code(), EXIT_API);
+        r.interrupted = true;
+        assert_eq!(r.exit_code(), EXIT_INTERRUPTED);
     }
 }

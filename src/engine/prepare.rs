@@ -23,6 +23,8 @@ pub struct Prepared {
     pub tasks: Vec<PlannedTask>,
     /// Probed facts of local files, by resolved path.
     pub media: HashMap<PathBuf, MediaFacts>,
+    /// SHA-256 hex of local files' bytes, by resolved path (task keys, assets).
+    pub hashes: HashMap<PathBuf, String>,
     /// Why a task may not be submitted, by task name: its local video breaks the
     /// input requirements (MEDIA-1/2) or cannot be read (MEDIA-3). These are faults
     /// of the task, not of the workflow (design §1, exit 1).
@@ -103,5 +105,5 @@ pub fn prepare(path: &Path) -> Result<Prepared, Vec<Diagnostic>> {
             }
         }
     }
-    Ok(Prepared { workflow, renderer, tasks, media, rejected })
+    Ok(Prepared { workflow, renderer, tasks, media, hashes, rejected })
 }

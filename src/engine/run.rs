@@ -1,53 +1,29 @@
 //! `run`: submit what is new or changed, poll until terminal, store raw results,
 //! render outputs (design §4, §5).
+//!
+//! Crash safety (design §4): the task record (key, generation, `Idempotency-Key`)
+//! is written before the create is sent, the task id as soon as it is known, and
+//! the raw result before anything is rendered. A run killed at any point and
+//! started again re-sends the same key (the server replays the original task) or
+//! adopts the recorded task id, so it never makes a second task for a key.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 
-use base64::Engine as _;
 use futures::StreamExt;
 use serde_json::{Map, Value};
 
-use super::outcome::{Outcome, RunReport, TaskReport};
+use super::cancel::Cancel;
+use super::error::TaskError;
+use super::outcome::{Outcome, RunReport, TaskReport, TruncatedPolicy};
+use super::poll::{PollPolicy, Polled, poll};
 use super::prepare::Prepared;
-use crate::api::wire::{Task, TaskStatus, VideoSource};
-use crate::api::{ApiError, Client};
+use super::source::{AssetPolicy, Sources, Upload};
+use crate::api::Client;
+use crate::api::wire::{FinishReason, ListFilter, Task, TaskStatus, VideoSource};
 use crate::render::{context, output};
 use crate::state::{LockEntry, StateError, Store, TaskRecord, write_lockfile};
 use crate::workflow::PlannedTask;
-use crate::workflow::model::VideoInput;
-
-/// Largest local file sent inline as `base64_string`: 31,457,280 decoded bytes
-/// (REQ-VIDEO-1, "30 MB" read as MiB, OQ-6).
-pub const MAX_BASE64_BYTES: u64 = 31_457_280;
-
-/// Polling schedule (CLI-POLL-1, CLI-POLL-2).
-#[derive(Debug, Clone)]
-pub struct PollPolicy {
-    /// Wait before the first poll (default 1 s).
-    pub initial: Duration,
-    /// Growth per non-terminal answer (default 1.5).
-    pub factor: f64,
-    /// Ceiling of the interval (default 15 s).
-    pub max_interval: Duration,
-    /// Transient errors in a row before the task is given up (default 5).
-    pub max_consecutive_errors: u32,
-    /// Deadline per task from its first poll (default 60 min).
-    pub timeout: Duration,
-}
-
-impl Default for PollPolicy {
-    fn default() -> Self {
-        Self {
-            initial: Duration::from_secs(1),
-            factor: 1.5,
-            max_interval: Duration::from_secs(15),
-            max_consecutive_errors: 5,
-            timeout: Duration::from_secs(60 * 60),
-        }
-    }
-}
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
@@ -60,11 +36,29 @@ pub struct RunOptions {
     pub only: Vec<glob::Pattern>,
     /// Polling schedule.
     pub poll: PollPolicy,
+    /// What a truncated result does to the exit code (`on_truncated`, TRUNC-2).
+    pub on_truncated: TruncatedPolicy,
+    /// How each local video is sent, by video id; absent ids go as assets
+    /// (REQ-VIDEO-2). Filled from the workflow's per-video `upload:` key.
+    pub upload: HashMap<String, Upload>,
+    /// Waiting for uploaded assets (ASSET-5).
+    pub assets: AssetPolicy,
+    /// Interruption (Ctrl-C): stop submitting, keep records, report.
+    pub cancel: Cancel,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { concurrency: 8, force: false, only: Vec::new(), poll: PollPolicy::default() }
+        Self {
+            concurrency: 8,
+            force: false,
+            only: Vec::new(),
+            poll: PollPolicy::default(),
+            on_truncated: TruncatedPolicy::Warn,
+            upload: HashMap::new(),
+            assets: AssetPolicy::default(),
+            cancel: Cancel::never(),
+        }
     }
 }
 
@@ -73,12 +67,28 @@ impl Default for RunOptions {
 pub enum Event {
     /// A stored ready result is reused.
     Cached,
+    /// The local file is being uploaded as an asset.
+    Uploading {
+        /// File size, bytes.
+        bytes: u64,
+    },
+    /// The uploaded asset is ready.
+    AssetReady {
+        /// The asset id.
+        asset_id: String,
+    },
+    /// The file was uploaded before (same content hash): its asset is reused.
+    AssetReused {
+        /// The asset id.
+        asset_id: String,
+    },
     /// A create was accepted.
     Created {
         /// The task id.
         task_id: String,
     },
-    /// A task created by an earlier run is polled instead of created again.
+    /// A task created by an earlier run (or found by reconciliation) is polled
+    /// instead of created again.
     Adopted {
         /// The task id.
         task_id: String,
@@ -88,7 +98,7 @@ pub enum Event {
         /// New status.
         status: String,
     },
-    /// A poll failed and will be retried.
+    /// A poll failed and will be retried, or something else worth a warning.
     PollError {
         /// Why.
         message: String,
@@ -119,50 +129,276 @@ pub async fn run(
 ) -> Result<RunReport, StateError> {
     let wf = &prepared.workflow;
     let store = Store::lock(&wf.dir, &wf.name)?;
+    let sources = Sources {
+        client,
+        store: &store,
+        policy: &options.assets,
+        observer,
+        uploads: Mutex::new(HashMap::new()),
+        failed: Mutex::new(HashMap::new()),
+    };
     let selected = |t: &PlannedTask| options.only.is_empty() || options.only.iter().any(|p| p.matches(&t.name));
     let jobs = prepared.tasks.iter().map(|task| {
-        let store = &store;
+        let (store, sources) = (&store, &sources);
         async move {
             if !selected(task) {
-                return (task, None, Outcome::Skipped, false);
+                return Finished::new(task, Outcome::Skipped);
             }
             if let Some(reasons) = prepared.rejected.get(&task.name) {
-                return (task, None, Outcome::Rejected { reasons: reasons.clone() }, false);
+                return Finished::new(task, Outcome::Rejected { reasons: reasons.clone() });
             }
-            match run_task(prepared, task, client, store, options, observer).await {
-                Ok((task_id, outcome)) => (task, task_id, outcome, false),
-                Err(e) => {
-                    let fatal = matches!(&e, TaskError::Api(api) if api.is_fatal_for_run());
-                    (task, None, Outcome::Error { message: e.to_string() }, fatal)
-                }
+            if options.cancel.is_cancelled() {
+                return Finished::new(task, Outcome::Interrupted);
+            }
+            let job = Job { prepared, task, client, store, sources, options, observer };
+            tokio::select! {
+                biased;
+                () = options.cancel.cancelled() => Finished::new(task, Outcome::Interrupted),
+                done = job.run() => done,
             }
         }
     });
-    let mut results: Vec<(&PlannedTask, Option<String>, Outcome, bool)> =
+    let mut results: Vec<Finished<'_>> =
         futures::stream::iter(jobs).buffer_unordered(options.concurrency.max(1)).collect().await;
     let order: BTreeMap<&str, usize> = prepared.tasks.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
-    results.sort_by_key(|(t, _, _, _)| order.get(t.name.as_str()).copied().unwrap_or(usize::MAX));
-    let mut report = RunReport::default();
-    for (task, task_id, outcome, fatal) in results {
-        // An auth failure is the same for every task: it makes the run exit 3.
-        if fatal
+    results.sort_by_key(|f| order.get(f.task.name.as_str()).copied().unwrap_or(usize::MAX));
+    let mut report = RunReport {
+        on_truncated: options.on_truncated,
+        interrupted: options.cancel.is_cancelled(),
+        ..RunReport::default()
+    };
+    for f in results {
+        // An auth failure or an exhausted rate-limit budget is the same for every
+        // task: it makes the run exit 3.
+        if let Some(fatal) = f.fatal
             && report.fatal.is_none()
-            && let Outcome::Error { message } = &outcome
         {
-            report.fatal = Some(message.clone());
+            report.fatal = Some(fatal);
         }
-        observer.event(&task.name, &Event::Done { label: outcome.label() });
+        observer.event(&f.task.name, &Event::Done { label: f.outcome.label() });
+        let task_id = f.task_id.or_else(|| store.record(&f.task.key).ok().flatten().and_then(|r| r.task_id));
         report.tasks.push(TaskReport {
-            name: task.name.clone(),
-            key: task.key.clone(),
+            name: f.task.name.clone(),
+            key: f.task.key.clone(),
             task_id,
-            outcome,
+            outcome: f.outcome,
+            warning: f.warning,
             outputs: Vec::new(),
         });
     }
     render_all(prepared, &store, &mut report);
-    write_lock(prepared, &store, &report)?;
+    write_lock(prepared, &store)?;
     Ok(report)
+}
+
+/// How one task ended in this run.
+struct Finished<'a> {
+    task: &'a PlannedTask,
+    task_id: Option<String>,
+    outcome: Outcome,
+    warning: Option<String>,
+    fatal: Option<String>,
+}
+
+impl<'a> Finished<'a> {
+    fn new(task: &'a PlannedTask, outcome: Outcome) -> Self {
+        Self { task, task_id: None, outcome, warning: None, fatal: None }
+    }
+}
+
+/// One task's work in a run.
+struct Job<'a> {
+    prepared: &'a Prepared,
+    task: &'a PlannedTask,
+    client: &'a Client,
+    store: &'a Store,
+    sources: &'a Sources<'a>,
+    options: &'a RunOptions,
+    observer: &'a dyn Observer,
+}
+
+impl<'a> Job<'a> {
+    async fn run(self) -> Finished<'a> {
+        let task = self.task;
+        let mut task_id = None;
+        match self.run_inner(&mut task_id).await {
+            Ok((outcome, warning)) => Finished { task, task_id, outcome, warning, fatal: None },
+            Err(e) => {
+                let fatal = matches!(&e, TaskError::Api(api) if api.is_fatal_for_run()).then(|| e.to_string());
+                let outcome = match e {
+                    TaskError::Failed(message) => Outcome::Failed { message },
+                    other => Outcome::Error { message: other.to_string() },
+                };
+                Finished { task, task_id, outcome, warning: None, fatal }
+            }
+        }
+    }
+
+    async fn run_inner(&self, task_id_out: &mut Option<String>) -> Result<(Outcome, Option<String>), TaskError> {
+        let (task, store, observer) = (self.task, self.store, self.observer);
+        let stored = store.result(&task.key)?;
+        if !self.options.force
+            && let Some(done) = &stored
+            && done.status == TaskStatus::Ready
+            && let Some(result) = &done.result
+        {
+            observer.event(&task.name, &Event::Cached);
+            *task_id_out = Some(done.task_id.clone());
+            let truncated = result.finish_reason != FinishReason::Stop;
+            let warning = done.error.as_ref().map(|e| e.message.clone());
+            return Ok((Outcome::Ready { truncated, cached: true }, warning));
+        }
+        // Adopt a task an earlier run created and did not finish (design §4); a
+        // failed, lost or forced one gets a new generation and so a new key
+        // (CLI-IDEM-2).
+        let mut record = match store.record(&task.key)? {
+            Some(r) if !self.options.force && !matches!(r.status.as_str(), "failed" | "ready") => r,
+            Some(r) => TaskRecord::new(&task.key, &task.name, r.generation + 1),
+            None => TaskRecord::new(&task.key, &task.name, 0),
+        };
+        // What the key hashes, so `plan` can say what changed next time.
+        record.request.get_or_insert_with(|| task.keyed());
+        let task_id = match record.task_id.clone() {
+            Some(id) => {
+                observer.event(&task.name, &Event::Adopted { task_id: id.clone() });
+                id
+            }
+            None => self.submit(&mut record).await?,
+        };
+        *task_id_out = Some(task_id.clone());
+        let mut on_status = |status: &TaskStatus| {
+            if !status.is_terminal() {
+                record.status = status.as_str().to_owned();
+                // Best effort: `status` shows it; the terminal write below is checked.
+                let _ = store.save_record(&record);
+            }
+        };
+        let polled = poll(self.client, &task_id, &task.name, &self.options.poll, observer, &mut on_status).await?;
+        let done = match polled {
+            Polled::Terminal(done) => *done,
+            Polled::Gone => {
+                record.status = "failed".into();
+                record.error = Some(format!("task {task_id} no longer exists on the server (404)"));
+                store.save_record(&record)?;
+                return Err(TaskError::Failed(format!(
+                    "task {task_id} no longer exists on the server (404); the next run resubmits it"
+                )));
+            }
+            Polled::Deadline => {
+                return Err(TaskError::Local(format!(
+                    "task {task_id} not finished after {} s (job_timeout); the next run polls it again",
+                    self.options.poll.timeout.as_secs()
+                )));
+            }
+        };
+        self.finish(&mut record, done)
+    }
+
+    /// Records the key, resolves the video source, and creates the task; returns
+    /// the task id, recorded at once (design §4, CLI-IDEM-1..3).
+    async fn submit(&self, record: &mut TaskRecord) -> Result<String, TaskError> {
+        let (task, store) = (self.task, self.store);
+        let video = &self.prepared.workflow.videos[task.video];
+        let upload = self.options.upload.get(&video.id).copied().unwrap_or_default();
+        let sha = match &video.input {
+            crate::workflow::model::VideoInput::File { path, .. } => self.prepared.hashes.get(path).map(String::as_str),
+            _ => None,
+        };
+        let source = self.sources.source(video, upload, sha, &task.name).await?;
+        if self.options.cancel.is_cancelled() {
+            return Err(TaskError::Local("interrupted before submission".into()));
+        }
+        let first_attempt = jiff::Timestamp::now();
+        if record.first_attempt_at.is_none() {
+            record.first_attempt_at = Some(first_attempt.to_string());
+        }
+        // The key is on disk before the create, so a crash here re-sends the same
+        // Idempotency-Key and the server answers with the same task (CLI-IDEM-1).
+        store.save_record(record)?;
+        let body = request_body(&source, task)?;
+        let task_id = match self.client.create_task(&body, &record.idempotency_key).await {
+            Ok(created) => {
+                self.observer.event(&task.name, &Event::Created { task_id: created.task_id.clone() });
+                created.task_id
+            }
+            Err(e) if e.is_ambiguous() => match self.reconcile(&source, record).await {
+                Some(found) => {
+                    self.observer.event(&task.name, &Event::Adopted { task_id: found.clone() });
+                    found
+                }
+                // The record keeps its key: the next run re-sends it (CLI-IDEM-2).
+                None => return Err(e.into()),
+            },
+            Err(e) => {
+                if !e.is_retryable() && !e.is_fatal_for_run() {
+                    // A final refusal (400, 409, 422): the next run starts a new
+                    // generation rather than replaying a refused key.
+                    record.status = "failed".into();
+                    record.error = Some(e.to_string());
+                    store.save_record(record)?;
+                }
+                return Err(e.into());
+            }
+        };
+        record.task_id = Some(task_id.clone());
+        record.status = "queued".into();
+        store.save_record(record)?;
+        Ok(task_id)
+    }
+
+    /// CLI-IDEM-3: after an ambiguous create failure with retries exhausted, look
+    /// for the task by source and adopt one with the same `custom_id` created at or
+    /// after the first attempt (5 s of clock skew allowed).
+    async fn reconcile(&self, source: &VideoSource, record: &TaskRecord) -> Option<String> {
+        let since = record.first_attempt_at.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok())?;
+        let since = since.checked_sub(jiff::SignedDuration::from_secs(5)).ok()?;
+        let tasks = self.client.list_all(&ListFilter::for_source(source), 20).await.ok()?;
+        // Newest first (LIST-2): the oldest match is the first submission.
+        tasks
+            .into_iter()
+            .rev()
+            .filter(|t| t.custom_id.as_deref() == Some(self.task.custom_id.as_str()))
+            .filter(|t| {
+                t.created_at.as_deref().and_then(|c| c.parse::<jiff::Timestamp>().ok()).is_some_and(|c| c >= since)
+            })
+            .map(|t| t.task_id)
+            .next()
+    }
+
+    /// Stores a terminal task and turns it into an outcome (CLI-POLL-3, TRUNC-1..4).
+    fn finish(&self, record: &mut TaskRecord, done: Task) -> Result<(Outcome, Option<String>), TaskError> {
+        let store = self.store;
+        record.status = done.status.as_str().to_owned();
+        record.error = done.error.as_ref().map(|e| e.message.clone());
+        let result =
+            match (&done.status, &done.result) {
+                (TaskStatus::Ready, Some(result)) => {
+                    let truncated = result.finish_reason != FinishReason::Stop;
+                    // Stored raw before anything is rendered: no result the API
+                    // returned is lost (design §4).
+                    store.save_result(&self.task.key, &done)?;
+                    Ok((Outcome::Ready { truncated, cached: false }, record.error.clone()))
+                }
+                (TaskStatus::Ready, None) => Err(TaskError::Failed("task is ready but has no result (TRUNC-4)".into())),
+                (status, _) => Err(TaskError::Failed(done.error.as_ref().map_or_else(
+                    || format!("task ended `{}` without a message", status.as_str()),
+                    |e| e.message.clone(),
+                ))),
+            };
+        if result.is_err() {
+            record.status = "failed".into();
+        }
+        store.save_record(record)?;
+        result
+    }
+}
+
+/// The create body: the video source first, then the planned body.
+fn request_body(source: &VideoSource, task: &PlannedTask) -> Result<Value, TaskError> {
+    let mut body = Map::new();
+    body.insert("video".into(), serde_json::to_value(source).map_err(|e| TaskError::Local(e.to_string()))?);
+    body.extend(task.body.iter().map(|(k, v)| (k.clone(), v.clone())));
+    Ok(Value::Object(body))
 }
 
 /// Renders every task output from stored results, then the reports, recording what
@@ -223,19 +459,13 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
     }
 }
 
-fn write_lock(prepared: &Prepared, store: &Store, report: &RunReport) -> Result<(), StateError> {
+fn write_lock(prepared: &Prepared, store: &Store) -> Result<(), StateError> {
     let mut entries = BTreeMap::new();
-    for (task, line) in prepared.tasks.iter().zip(&report.tasks) {
+    for task in &prepared.tasks {
         let Some(record) = store.record(&task.key)? else {
             continue;
         };
-        let digest = store
-            .result(&task.key)?
-            .is_some()
-            .then(|| std::fs::read(store.root().join("results").join(format!("{}.json", task.key))).ok())
-            .flatten()
-            .map(crate::canonical::sha256_hex);
-        let _ = line;
+        let digest = store.result_digest(&task.key)?;
         entries.insert(
             task.name.clone(),
             LockEntry { key: task.key.clone(), task_id: record.task_id, status: record.status, result_sha256: digest },
@@ -243,159 +473,4 @@ fn write_lock(prepared: &Prepared, store: &Store, report: &RunReport) -> Result<
     }
     let file_name = prepared.workflow.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
     write_lockfile(&prepared.workflow.dir, &file_name, entries)
-}
-
-/// Why a task could not be run to a terminal status.
-#[derive(Debug, thiserror::Error)]
-enum TaskError {
-    #[error("{0}")]
-    Api(#[from] ApiError),
-    #[error("{0}")]
-    State(#[from] StateError),
-    #[error("{0}")]
-    Local(String),
-}
-
-async fn run_task(
-    prepared: &Prepared,
-    task: &PlannedTask,
-    client: &Client,
-    store: &Store,
-    options: &RunOptions,
-    observer: &dyn Observer,
-) -> Result<(Option<String>, Outcome), TaskError> {
-    let stored = store.result(&task.key)?;
-    let record = store.record(&task.key)?;
-    if !options.force
-        && let Some(done) = &stored
-        && done.status == TaskStatus::Ready
-        && let Some(result) = &done.result
-    {
-        observer.event(&task.name, &Event::Cached);
-        let truncated = result.finish_reason != crate::api::wire::FinishReason::Stop;
-        return Ok((Some(done.task_id.clone()), Outcome::Ready { truncated, cached: true }));
-    }
-    // Adopt a task an earlier run created and did not finish (design §4).
-    let mut record = match record {
-        Some(r) if !options.force && r.status != "failed" && stored.is_none() => r,
-        Some(r) => TaskRecord::new(&task.key, &task.name, r.generation + 1),
-        None => TaskRecord::new(&task.key, &task.name, 0),
-    };
-    record.request.get_or_insert_with(|| task.keyed());
-    let task_id = match &record.task_id {
-        Some(id) => {
-            observer.event(&task.name, &Event::Adopted { task_id: id.clone() });
-            id.clone()
-        }
-        None => {
-            // The key is on disk before the create, so a crash here re-sends the same
-            // Idempotency-Key and the server answers with the same task (CLI-IDEM-1).
-            store.save_record(&record)?;
-            let body = request_body(prepared, task)?;
-            let created = client.create_task(&body, &record.idempotency_key).await?;
-            record.task_id = Some(created.task_id.clone());
-            record.status = "queued".into();
-            store.save_record(&record)?;
-            observer.event(&task.name, &Event::Created { task_id: created.task_id.clone() });
-            created.task_id
-        }
-    };
-    let done = poll(client, &task_id, &task.name, &options.poll, observer).await?;
-    record.status = done.status.as_str().to_owned();
-    record.error = done.error.as_ref().map(|e| e.message.clone());
-    let outcome = match &done.status {
-        TaskStatus::Ready => match &done.result {
-            Some(result) => {
-                store.save_result(&task.key, &done)?;
-                let truncated = result.finish_reason != crate::api::wire::FinishReason::Stop;
-                Outcome::Ready { truncated, cached: false }
-            }
-            None => {
-                // TRUNC-4: a ready task without a result is a failure.
-                record.status = "failed".into();
-                Outcome::Failed { message: "task is ready but has no result (TRUNC-4)".into() }
-            }
-        },
-        _ => Outcome::Failed {
-            message: done
-                .error
-                .as_ref()
-                .map_or_else(|| format!("task ended `{}`", done.status.as_str()), |e| e.message.clone()),
-        },
-    };
-    if matches!(outcome, Outcome::Failed { .. }) {
-        record.status = "failed".into();
-    }
-    store.save_record(&record)?;
-    Ok((Some(task_id), outcome))
-}
-
-/// The create body: the planned body with the video source first.
-fn request_body(prepared: &Prepared, task: &PlannedTask) -> Result<Value, TaskError> {
-    let video = &prepared.workflow.videos[task.video];
-    let source = match &video.input {
-        VideoInput::Url(u) => VideoSource::Url { url: u.clone() },
-        VideoInput::AssetId(a) => VideoSource::AssetId { asset_id: a.clone() },
-        VideoInput::VideoId(v) => VideoSource::VideoId { video_id: v.clone() },
-        VideoInput::File { path, written } => base64_source(path, written)?,
-    };
-    let mut body = Map::new();
-    body.insert("video".into(), serde_json::to_value(source).map_err(|e| TaskError::Local(e.to_string()))?);
-    body.extend(task.body.iter().map(|(k, v)| (k.clone(), v.clone())));
-    Ok(Value::Object(body))
-}
-
-fn base64_source(path: &PathBuf, written: &str) -> Result<VideoSource, TaskError> {
-    let len = std::fs::metadata(path).map_err(|e| TaskError::Local(format!("cannot read `{written}`: {e}")))?.len();
-    if len > MAX_BASE64_BYTES {
-        return Err(TaskError::Local(format!(
-            "`{written}` is {len} bytes; inline base64 videos are limited to {MAX_BASE64_BYTES} bytes (REQ-VIDEO-1)"
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| TaskError::Local(format!("cannot read `{written}`: {e}")))?;
-    Ok(VideoSource::Base64String { base64_string: base64::engine::general_purpose::STANDARD.encode(bytes) })
-}
-
-/// Polls until a terminal status (CLI-POLL-1..3): first after `initial`, growing
-/// ×`factor` with ±20 % jitter up to `max_interval`; transient errors are tolerated
-/// up to `max_consecutive_errors` in a row; gives up at `timeout`.
-async fn poll(
-    client: &Client,
-    task_id: &str,
-    name: &str,
-    policy: &PollPolicy,
-    observer: &dyn Observer,
-) -> Result<Task, TaskError> {
-    let start = Instant::now();
-    let mut interval = policy.initial;
-    let mut errors = 0u32;
-    let mut last_status: Option<TaskStatus> = None;
-    loop {
-        let jitter = 0.8 + rand::random::<f64>() * 0.4;
-        tokio::time::sleep(interval.mul_f64(jitter)).await;
-        match client.retrieve_task(task_id).await {
-            Ok(task) => {
-                errors = 0;
-                if last_status.as_ref() != Some(&task.status) {
-                    observer.event(name, &Event::Status { status: task.status.as_str().to_owned() });
-                    last_status = Some(task.status.clone());
-                }
-                if task.status.is_terminal() {
-                    return Ok(task);
-                }
-            }
-            Err(e) if e.is_retryable() && errors + 1 < policy.max_consecutive_errors => {
-                errors += 1;
-                observer.event(name, &Event::PollError { message: e.to_string() });
-            }
-            Err(e) => return Err(e.into()),
-        }
-        if start.elapsed() >= policy.timeout {
-            return Err(TaskError::Local(format!(
-                "task {task_id} not finished after {} s (job timeout); the next run polls it again",
-                policy.timeout.as_secs()
-            )));
-        }
-        interval = interval.mul_f64(policy.factor).min(policy.max_interval);
-    }
 }

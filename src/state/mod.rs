@@ -73,6 +73,9 @@ pub struct TaskRecord {
     /// `plan` can say what changed when the key of a task changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<serde_json::Value>,
+    /// When this generation's first create was sent, RFC 3339 (CLI-IDEM-3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt_at: Option<String>,
 }
 
 impl TaskRecord {
@@ -87,8 +90,25 @@ impl TaskRecord {
             status: "submitting".into(),
             error: None,
             request: None,
+            first_attempt_at: None,
         }
     }
+}
+
+/// An uploaded local file, remembered by content hash so that each file is
+/// uploaded once across runs and workflows sharing the state directory (ASSET-6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetRecord {
+    /// SHA-256 hex of the file's bytes.
+    pub sha256: String,
+    /// The asset id the upload returned.
+    pub asset_id: String,
+    /// Last known asset status (`processing`, `ready`, `failed`).
+    pub status: String,
+    /// File size, bytes.
+    pub size: u64,
+    /// File name sent with the upload.
+    pub filename: String,
 }
 
 /// The state directory of one workflow, held for the length of a run.
@@ -104,19 +124,17 @@ impl Store {
         Self { root: dir.join(STATE_DIR), _lock: None }
     }
 
+    /// Opens the state directory `root` itself (the `.vidflow/` folder) unlocked.
+    pub fn open_root(root: &Path) -> Self {
+        Self { root: root.to_owned(), _lock: None }
+    }
+
     /// Opens `.vidflow/` in `dir` and takes the run lock of `workflow`; a second run
     /// of the same workflow gets [`StateError::Busy`] (design §4).
     pub fn lock(dir: &Path, workflow: &str) -> Result<Self, StateError> {
         let root = dir.join(STATE_DIR);
-        let locks = root.join("locks");
-        std::fs::create_dir_all(&locks).map_err(|source| StateError::Io { path: locks.clone(), source })?;
-        let path = locks.join(format!("{}.lock", crate::workflow::expand::sanitize_id(workflow)));
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| StateError::Io { path: path.clone(), source })?;
+        let path = root.join("locks").join(format!("{}.lock", crate::workflow::expand::sanitize_id(workflow)));
+        let file = open_lock_file(&path)?;
         match file.try_lock() {
             Ok(()) => Ok(Self { root, _lock: Some(file) }),
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -139,6 +157,40 @@ impl Store {
         self.root.join("results").join(format!("{key}.json"))
     }
 
+    fn asset_path(&self, sha256: &str) -> PathBuf {
+        self.root.join("assets").join(format!("{sha256}.json"))
+    }
+
+    /// The asset uploaded for the file with this SHA-256, if any.
+    pub fn asset(&self, sha256: &str) -> Result<Option<AssetRecord>, StateError> {
+        read_json(&self.asset_path(sha256))
+    }
+
+    /// Saves an asset record atomically.
+    pub fn save_asset(&self, record: &AssetRecord) -> Result<(), StateError> {
+        write_json(&self.asset_path(&record.sha256), record)
+    }
+
+    /// Forgets the asset of `sha256` (it failed or no longer exists).
+    pub fn forget_asset(&self, sha256: &str) -> Result<(), StateError> {
+        let path = self.asset_path(sha256);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(StateError::Io { path, source }),
+        }
+    }
+
+    /// Takes the exclusive upload lock of the file with this SHA-256, blocking until
+    /// another process (a run of another workflow sharing the state directory)
+    /// releases it; released when the returned file is dropped.
+    pub fn lock_asset(&self, sha256: &str) -> Result<File, StateError> {
+        let path = self.root.join("assets").join(format!("{sha256}.lock"));
+        let file = open_lock_file(&path)?;
+        file.lock().map_err(|source| StateError::Io { path, source })?;
+        Ok(file)
+    }
+
     /// The record of `key`, if any.
     pub fn record(&self, key: &str) -> Result<Option<TaskRecord>, StateError> {
         read_json(&self.record_path(key))
@@ -154,6 +206,16 @@ impl Store {
         read_json(&self.result_path(key))
     }
 
+    /// SHA-256 of the stored result file of `key`, if any.
+    pub fn result_digest(&self, key: &str) -> Result<Option<String>, StateError> {
+        let path = self.result_path(key);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(crate::canonical::sha256_hex(bytes))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StateError::Io { path, source }),
+        }
+    }
+
     /// Stores the terminal task of `key` raw, atomically; returns the SHA-256 of the
     /// stored bytes.
     pub fn save_result(&self, key: &str, task: &Task) -> Result<String, StateError> {
@@ -162,6 +224,19 @@ impl Store {
             .map_err(|source| StateError::Io { path: self.result_path(key), source })?;
         Ok(crate::canonical::sha256_hex(bytes))
     }
+}
+
+/// Opens (creating it and its directory) a lock file, without truncating it.
+fn open_lock_file(path: &Path) -> Result<File, StateError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| StateError::Io { path: dir.to_owned(), source })?;
+    }
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|source| StateError::Io { path: path.to_owned(), source })
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>, StateError> {
@@ -205,5 +280,25 @@ mod tests {
         rec.task_id = Some("t1".into());
         store.save_record(&rec).expect("save");
         assert_eq!(store.record("k").ok().flatten(), Some(rec));
+    }
+
+    #[test]
+    fn assets_are_remembered_by_hash_and_forgotten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path());
+        let rec = AssetRecord {
+            sha256: "ab".into(),
+            asset_id: "a1".into(),
+            status: "ready".into(),
+            size: 3,
+            filename: "x.mp4".into(),
+        };
+        store.save_asset(&rec).expect("save");
+        let lock = store.lock_asset("ab").expect("lock");
+        assert_eq!(Store::open(dir.path()).asset("ab").ok().flatten(), Some(rec));
+        drop(lock);
+        store.forget_asset("ab").expect("forget");
+        store.forget_asset("ab").expect("forget twice");
+        assert_eq!(store.asset("ab").ok(), Some(None));
     }
 }

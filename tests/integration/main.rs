@@ -1,13 +1,17 @@
 //! One integration-test binary: the real `vidflow` binary run on fixture folders,
 //! against the simulator over real HTTP on 127.0.0.1.
 
+mod engine_support;
 mod support;
 
 mod check;
 mod commands;
 mod corpus;
+mod faults;
+mod media;
 mod recipes;
 mod render;
+mod resume;
 mod run;
 mod sim_assets;
 mod sim_faults;

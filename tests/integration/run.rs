@@ -23,7 +23,7 @@ fn run_sim_renders_the_valid_video_and_rejects_the_two_invalid_ones() {
         let line = stdout.lines().find(|l| l.contains(task)).unwrap_or_default();
         assert!(line.contains("rejected") && line.contains("MEDIA-1: resolution 176x144 is below 360x360"), "{line}");
     }
-    assert!(stdout.contains("2 ready (0 truncated), 0 failed, 4 rejected; 2 files rendered"), "{stdout}");
+    assert!(stdout.contains("2 ready (0 cached, 0 truncated), 0 failed, 4 rejected; 2 files rendered"), "{stdout}");
     assert_expected_files("skeleton", dir.path());
     assert!(!dir.path().join("out/bikes").exists());
     assert!(!dir.path().join("out/carphone").exists());
@@ -63,4 +63,77 @@ fn run_without_an_api_key_exits_3_and_says_how_to_fix_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("TWELVE_LABS_API_KEY") && stderr.contains("--sim"), "{stderr}");
     assert!(!dir.path().join(".vidflow").exists(), "nothing is written");
+}
+
+mod outcomes {
+    use crate::engine_support::{run_ok, show};
+    use crate::support::SimProcess;
+
+    const WORKFLOW: &str = r#"version: 1
+name: outcomes
+model: pegasus1.2
+videos:
+  - id: ok
+    video_id: sim-vid-ok
+  - id: long
+    video_id: sim-vid-long
+analyses:
+  - id: full
+    prompt: Describe {{video.id}}
+    outputs:
+      - path: out/{{video.id}}/full.md
+        template: "{{result.text}}"
+  - id: short
+    prompt: Describe {{video.id}} in one word
+    max_tokens: 1
+    videos: [ok]
+    outputs:
+      - path: out/{{video.id}}/short.md
+        template: "truncated={{result.truncated}} {{result.finish_reason}}"
+"#;
+
+    fn line<'a>(stdout: &'a str, task: &str) -> &'a str {
+        stdout.lines().find(|l| l.trim_start().starts_with(task)).unwrap_or_default()
+    }
+
+    /// Issue 5 (d): a failed task shows the server's message and makes the run
+    /// exit 1; a truncated one is flagged and still renders; the next run retries
+    /// only the failed task.
+    #[test]
+    fn failed_and_truncated_tasks_give_the_documented_exit_codes_and_summary() {
+        let sim = SimProcess::start(&["--clock", "tick"]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("workflow.yaml"), WORKFLOW).expect("write");
+        let out = run_ok(dir.path(), &sim, &[], 1);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(line(&stdout, "full/long").contains("failed"), "{}", show(&out));
+        assert!(line(&stdout, "full/long").contains("[simulated] MEDIA-1"), "{}", show(&out));
+        assert!(line(&stdout, "short/ok").contains("truncated"), "{}", show(&out));
+        assert!(line(&stdout, "short/ok").contains("warning: [simulated] output truncated"), "{}", show(&out));
+        assert!(stdout.contains("2 ready (0 cached, 1 truncated), 1 failed, 0 rejected; 2 files rendered"), "{stdout}");
+        let short = std::fs::read_to_string(dir.path().join("out/ok/short.md")).expect("truncated output rendered");
+        assert_eq!(short, "truncated=true length");
+
+        let creates_before = sim.creates();
+        let again = run_ok(dir.path(), &sim, &["--json"], 1);
+        assert_eq!(sim.creates(), creates_before + 1, "only the failed task is resubmitted");
+        let doc: serde_json::Value = serde_json::from_slice(&again.stdout).expect("json report");
+        assert_eq!(doc["exit_code"], 1);
+        let summary = &doc["workflows"][0]["summary"];
+        assert_eq!((summary["ready"].as_u64(), summary["cached"].as_u64()), (Some(2), Some(2)), "{doc}");
+        assert_eq!((summary["truncated"].as_u64(), summary["failed"].as_u64()), (Some(1), Some(1)), "{doc}");
+    }
+
+    /// `--on-truncated fail` turns a truncation into exit 1; `warn` exits 0.
+    #[test]
+    fn truncation_policy_decides_the_exit_code() {
+        let sim = SimProcess::start(&["--clock", "tick"]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let only_ok = WORKFLOW.replace("  - id: long\n    video_id: sim-vid-long\n", "");
+        std::fs::write(dir.path().join("workflow.yaml"), only_ok).expect("write");
+        let out = run_ok(dir.path(), &sim, &[], 0);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("1 truncated"), "{}", show(&out));
+        let out = run_ok(dir.path(), &sim, &["--on-truncated", "fail"], 1);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("1 truncated, counted as failures"), "{}", show(&out));
+    }
 }

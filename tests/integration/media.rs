@@ -1,0 +1,73 @@
+//! Local files as assets (issue 7, REQ-VIDEO-2, ASSET-5/6), against `vidflow sim`.
+
+use crate::engine_support::{count, run_ok, show};
+use crate::support::{SimProcess, videos_dir};
+
+fn file_workflow(dir: &std::path::Path, file: &str, name: &str, prompt: &str) {
+    let y = format!(
+        "version: 1\nname: {name}\nmodel: pegasus1.5\nvideos:\n  - id: bunny\n    file: videos/bigbuckbunny.mp4\n\
+         analyses:\n  - id: a\n    prompt: \"{prompt}\"\n    outputs:\n      - path: out/{name}/a.md\n        template: \"{{{{result.text}}}}\"\n\
+         \x20 - id: b\n    prompt: \"{prompt} twice\"\n    outputs:\n      - path: out/{name}/b.md\n        template: \"{{{{result.text}}}}\"\n"
+    );
+    std::fs::write(dir.join(file), y).expect("write workflow");
+}
+
+/// A file used by two tasks is uploaded once; a second run (with a changed
+/// prompt, so tasks are created again) and a second workflow sharing the state
+/// directory upload nothing again (counted on the simulator).
+#[test]
+fn each_file_is_uploaded_once_across_runs_and_workflows() {
+    let sim = SimProcess::start(&["--clock", "tick"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(videos_dir(), dir.path().join("videos")).expect("symlink");
+    file_workflow(dir.path(), "workflow.yaml", "first", "Describe");
+    let out = run_ok(dir.path(), &sim, &[], 0);
+    assert_eq!(count(&sim, "POST", "/v1.3/assets"), 1, "{}", show(&out));
+    let creates = sim.requests().iter().filter(|(m, p)| m == "POST" && p == "/v1.3/analyze/tasks").count();
+    assert_eq!(creates, 2);
+    let record = std::fs::read_dir(dir.path().join(".vidflow/assets"))
+        .expect("assets dir")
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .expect("asset record");
+    assert!(record.file_name().to_string_lossy().starts_with("f25b31f1"), "named by the file's SHA-256");
+
+    file_workflow(dir.path(), "workflow.yaml", "first", "Summarise");
+    run_ok(dir.path(), &sim, &[], 0);
+    assert_eq!(count(&sim, "POST", "/v1.3/assets"), 1, "a second run uploads nothing");
+
+    file_workflow(dir.path(), "other.yaml", "second", "List objects in");
+    let mut cmd = crate::engine_support::run_cmd(dir.path(), &sim, &[]);
+    let out = cmd.arg("other.yaml").output().expect("run other");
+    // `run_cmd` names workflow.yaml too: both run; neither uploads again.
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_eq!(count(&sim, "POST", "/v1.3/assets"), 1, "a second workflow uploads nothing");
+    assert!(dir.path().join("out/second/a.md").exists());
+    let sources: Vec<String> = crate::engine_support::sim_tasks(&sim)
+        .iter()
+        .map(|t| t["video_source"]["type"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(sources.iter().all(|s| s == "asset_id"), "{sources:?}");
+}
+
+/// An asset that fails on the server fails its tasks with the asset's message and
+/// is forgotten: the next run uploads the file again.
+#[test]
+fn a_failed_asset_fails_its_tasks_and_is_uploaded_again_next_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(videos_dir(), dir.path().join("videos")).expect("symlink");
+    let faults = dir.path().join("faults.json");
+    std::fs::write(
+        &faults,
+        r#"{"rules": [{"match": {"method": "POST", "path": "/v1.3/assets"}, "action": {"type": "asset_fail", "message": "[simulated] cannot read the upload"}, "times": 1}]}"#,
+    )
+    .expect("faults");
+    let sim = SimProcess::start(&["--clock", "tick", "--faults", faults.to_str().expect("utf-8")]);
+    file_workflow(dir.path(), "workflow.yaml", "first", "Describe");
+    let out = run_ok(dir.path(), &sim, &[], 1);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("failed: [simulated] cannot read the upload"), "{}", show(&out));
+    assert_eq!(sim.creates(), 0, "no task is created on a failed asset");
+    run_ok(dir.path(), &sim, &[], 0);
+    assert_eq!(count(&sim, "POST", "/v1.3/assets"), 2);
+}
