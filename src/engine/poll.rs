@@ -1,5 +1,6 @@
 //! Polling a task until it is terminal (CLI-POLL-1/2, TASK-1/2).
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use super::error::TaskError;
@@ -35,6 +36,47 @@ impl Default for PollPolicy {
     }
 }
 
+/// How long this run's tasks take on the server, learned from finished tasks
+/// (`completed_at − created_at`), so that a newly created task is first polled when
+/// it is likely done instead of on a fixed schedule. This shifts CLI-POLL-1's first
+/// poll; the growth, ceiling and jitter after it are unchanged.
+#[derive(Debug, Default)]
+pub struct Learned {
+    /// Durations in seconds of the most recent terminal tasks.
+    samples: Mutex<Vec<f64>>,
+}
+
+/// Samples kept: enough for a stable median, few enough to follow a change.
+const LEARNED_SAMPLES: usize = 64;
+
+impl Learned {
+    /// Records a terminal task's server-side duration; tasks without both times, or
+    /// with times that do not parse as RFC 3339 (WIRE-6), are ignored.
+    pub fn record(&self, task: &Task) {
+        let parse = |t: &Option<String>| t.as_deref().and_then(|s| s.parse::<jiff::Timestamp>().ok());
+        let (Some(created), Some(done)) = (parse(&task.created_at), parse(&task.completed_at)) else { return };
+        let secs = done.duration_since(created).as_secs_f64();
+        if !(secs.is_finite() && secs > 0.0) {
+            return;
+        }
+        let mut samples = self.samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if samples.len() == LEARNED_SAMPLES {
+            samples.remove(0);
+        }
+        samples.push(secs);
+    }
+
+    /// The median duration seen so far, if any task has finished.
+    pub fn estimate(&self) -> Option<Duration> {
+        let mut samples = self.samples.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if samples.is_empty() {
+            return None;
+        }
+        samples.sort_by(f64::total_cmp);
+        Duration::try_from_secs_f64(samples[samples.len() / 2]).ok()
+    }
+}
+
 /// What polling ended with.
 #[derive(Debug)]
 pub enum Polled {
@@ -49,13 +91,18 @@ pub enum Polled {
 /// Polls `task_id` until a terminal status: first after `initial`, then ×`factor`
 /// (±20 % jitter) up to `max_interval`; transient errors are warnings until
 /// `max_consecutive_errors` in a row; gives up at `timeout`, keeping the task id
-/// (CLI-POLL-1/2). `on_status` sees every status change. An unknown status keeps
-/// polling and is warned about once (TASK-2).
+/// (CLI-POLL-1/2). For a task created `created` ago in this run, the first poll
+/// waits until the [`Learned`] median duration has passed, when there is one.
+/// `on_status` sees every status change. An unknown status keeps polling and is
+/// warned about once (TASK-2).
+#[allow(clippy::too_many_arguments)]
 pub async fn poll(
     client: &Client,
     task_id: &str,
     name: &str,
     policy: &PollPolicy,
+    learned: &Learned,
+    created: Option<Instant>,
     observer: &dyn Observer,
     on_status: &mut dyn FnMut(&TaskStatus),
 ) -> Result<Polled, TaskError> {
@@ -63,9 +110,16 @@ pub async fn poll(
     let mut interval = policy.initial;
     let mut errors = 0u32;
     let mut last_status: Option<TaskStatus> = None;
+    // Aim just past the expected end (a 2 % margin plus 50 ms for the clocks), and
+    // never before the contract's first poll.
+    let mut first = created.zip(learned.estimate()).map(|(at, typical)| {
+        let target = typical.mul_f64(1.02) + Duration::from_millis(50);
+        target.saturating_sub(at.elapsed()).max(policy.initial)
+    });
     loop {
         let jitter = 0.8 + rand::random::<f64>() * 0.4;
-        let wait = interval.mul_f64(jitter).min(policy.timeout.saturating_sub(start.elapsed()));
+        let planned = first.take().unwrap_or_else(|| interval.mul_f64(jitter));
+        let wait = planned.min(policy.timeout.saturating_sub(start.elapsed()));
         tokio::time::sleep(wait).await;
         match client.poll_task(task_id).await {
             Ok(task) => {
@@ -80,6 +134,7 @@ pub async fn poll(
                     last_status = Some(task.status.clone());
                 }
                 if task.status.is_terminal() {
+                    learned.record(&task);
                     return Ok(Polled::Terminal(Box::new(task)));
                 }
                 interval = interval.mul_f64(policy.factor).min(policy.max_interval);
@@ -94,5 +149,36 @@ pub async fn poll(
         if start.elapsed() >= policy.timeout {
             return Ok(Polled::Deadline);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(created: &str, completed: Option<&str>) -> Task {
+        serde_json::from_value(serde_json::json!({
+            "task_id": "t", "status": "ready", "created_at": created, "completed_at": completed,
+        }))
+        .expect("task")
+    }
+
+    #[test]
+    fn learned_is_the_median_of_server_durations() {
+        let learned = Learned::default();
+        assert_eq!(learned.estimate(), None);
+        learned.record(&task("2026-01-01T00:00:00.000Z", Some("2026-01-01T00:00:04.600Z")));
+        learned.record(&task("2026-01-01T00:00:00Z", Some("2026-01-01T00:00:10+00:00")));
+        learned.record(&task("2026-01-01T00:00:00.000Z", Some("2026-01-01T00:00:05.000Z")));
+        assert_eq!(learned.estimate(), Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn learned_ignores_tasks_without_usable_times() {
+        let learned = Learned::default();
+        learned.record(&task("2026-01-01T00:00:00.000Z", None));
+        learned.record(&task("yesterday", Some("2026-01-01T00:00:05.000Z")));
+        learned.record(&task("2026-01-01T00:00:05.000Z", Some("2026-01-01T00:00:00.000Z")));
+        assert_eq!(learned.estimate(), None);
     }
 }

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+use std::time::Instant;
 
 use futures::StreamExt;
 use serde_json::{Map, Value};
@@ -16,7 +17,7 @@ use serde_json::{Map, Value};
 use super::cancel::Cancel;
 use super::error::TaskError;
 use super::outcome::{Outcome, RunReport, TaskReport, TruncatedPolicy};
-use super::poll::{PollPolicy, Polled, poll};
+use super::poll::{Learned, PollPolicy, Polled, poll};
 use super::prepare::Prepared;
 use super::source::{AssetPolicy, Sources, Upload};
 use crate::api::Client;
@@ -137,9 +138,10 @@ pub async fn run(
         uploads: Mutex::new(HashMap::new()),
         failed: Mutex::new(HashMap::new()),
     };
+    let learned = Learned::default();
     let selected = |t: &PlannedTask| options.only.is_empty() || options.only.iter().any(|p| p.matches(&t.name));
     let jobs = prepared.tasks.iter().map(|task| {
-        let (store, sources) = (&store, &sources);
+        let (store, sources, learned) = (&store, &sources, &learned);
         async move {
             if !selected(task) {
                 return Finished::new(task, Outcome::Skipped);
@@ -150,7 +152,7 @@ pub async fn run(
             if options.cancel.is_cancelled() {
                 return Finished::new(task, Outcome::Interrupted);
             }
-            let job = Job { prepared, task, client, store, sources, options, observer };
+            let job = Job { prepared, task, client, store, sources, options, observer, learned };
             tokio::select! {
                 biased;
                 () = options.cancel.cancelled() => Finished::new(task, Outcome::Interrupted),
@@ -215,6 +217,7 @@ struct Job<'a> {
     sources: &'a Sources<'a>,
     options: &'a RunOptions,
     observer: &'a dyn Observer,
+    learned: &'a Learned,
 }
 
 impl<'a> Job<'a> {
@@ -258,12 +261,12 @@ impl<'a> Job<'a> {
         };
         // What the key hashes, so `plan` can say what changed next time.
         record.request.get_or_insert_with(|| task.keyed());
-        let task_id = match record.task_id.clone() {
+        let (task_id, created) = match record.task_id.clone() {
             Some(id) => {
                 observer.event(&task.name, &Event::Adopted { task_id: id.clone() });
-                id
+                (id, None)
             }
-            None => self.submit(&mut record).await?,
+            None => (self.submit(&mut record).await?, Some(Instant::now())),
         };
         *task_id_out = Some(task_id.clone());
         let mut on_status = |status: &TaskStatus| {
@@ -273,7 +276,17 @@ impl<'a> Job<'a> {
                 let _ = store.save_record(&record);
             }
         };
-        let polled = poll(self.client, &task_id, &task.name, &self.options.poll, observer, &mut on_status).await?;
+        let polled = poll(
+            self.client,
+            &task_id,
+            &task.name,
+            &self.options.poll,
+            self.learned,
+            created,
+            observer,
+            &mut on_status,
+        )
+        .await?;
         let done = match polled {
             Polled::Terminal(done) => *done,
             Polled::Gone => {
