@@ -100,9 +100,10 @@ pub struct RunArgs {
     #[arg(short, long)]
     pub quiet: bool,
     /// What a truncated result (`finish_reason: length`) does: `warn` flags it,
-    /// `fail` makes the run exit 1 (TRUNC-2).
-    #[arg(long, value_enum, default_value_t = TruncatedArg::Warn, value_name = "POLICY")]
-    pub on_truncated: TruncatedArg,
+    /// `fail` makes the run exit 1 (TRUNC-2). Overrides the workflow's
+    /// `on_truncated:` keys (default: the workflow's, else `warn`).
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub on_truncated: Option<TruncatedArg>,
     /// Client tuning: timeouts, polling, pacing.
     #[command(flatten)]
     pub tuning: Tuning,

@@ -70,11 +70,10 @@ pub async fn run(args: RunArgs) -> i32 {
             force: args.force,
             only: only.clone(),
             poll: poll.clone(),
-            on_truncated: match args.on_truncated {
+            on_truncated: args.on_truncated.map(|a| match a {
                 TruncatedArg::Warn => TruncatedPolicy::Warn,
                 TruncatedArg::Fail => TruncatedPolicy::Fail,
-            },
-            upload: std::collections::HashMap::new(),
+            }),
             assets: assets.clone(),
             cancel: cancel.clone(),
         };
@@ -186,9 +185,11 @@ fn print_report(p: &Prepared, report: &RunReport) {
     }
     let s = report.summary();
     let files: usize = report.tasks.iter().map(|t| t.outputs.len()).sum::<usize>() + report.reports.len();
-    let policy = match report.on_truncated {
-        TruncatedPolicy::Warn => "",
-        TruncatedPolicy::Fail => ", counted as failures",
+    // Policies are per analysis: say how many truncations count, when any do.
+    let policy = match s.truncated_failed {
+        0 => String::new(),
+        n if n == s.truncated => ", counted as failures".to_owned(),
+        n => format!(", {n} counted as failures"),
     };
     let mut line = format!(
         "{} ready ({} cached, {} truncated{policy}), {} failed, {} rejected",
@@ -274,6 +275,7 @@ pub fn render(args: &CheckArgs) -> i32 {
                     outcome: Outcome::Skipped,
                     warning: None,
                     outputs: Vec::new(),
+                    on_truncated: TruncatedPolicy::Warn,
                 })
                 .collect(),
             ..RunReport::default()

@@ -48,16 +48,7 @@ pub enum Outcome {
     Interrupted,
 }
 
-/// What a `finish_reason: length` result does to the run (TRUNC-2, design §5).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TruncatedPolicy {
-    /// Flag it in the summary; the run can still exit 0 (default).
-    #[default]
-    Warn,
-    /// Count it as a failed task: exit 1.
-    Fail,
-}
+pub use crate::workflow::model::TruncatedPolicy;
 
 impl Outcome {
     /// Whether this outcome makes the run exit 1 under `policy`.
@@ -102,6 +93,9 @@ pub struct TaskReport {
     pub warning: Option<String>,
     /// Output files written or confirmed unchanged, relative to the workflow dir.
     pub outputs: Vec<PathBuf>,
+    /// What a truncation of this task does: its analysis's `on_truncated`, or
+    /// `run --on-truncated` when given.
+    pub on_truncated: TruncatedPolicy,
 }
 
 /// Counts by outcome, for the summary line and `--json`.
@@ -115,6 +109,8 @@ pub struct Summary {
     pub cached: usize,
     /// Of those, with `finish_reason` other than `stop`.
     pub truncated: usize,
+    /// Of those, counted as failures (`on_truncated: fail`).
+    pub truncated_failed: usize,
     /// Failed by the server.
     pub failed: usize,
     /// Not submitted: the video breaks the input requirements.
@@ -140,8 +136,6 @@ pub struct RunReport {
     pub fatal: Option<String>,
     /// Set when the run was interrupted (exit 130).
     pub interrupted: bool,
-    /// The truncation policy the exit code was computed with.
-    pub on_truncated: TruncatedPolicy,
 }
 
 impl RunReport {
@@ -153,7 +147,7 @@ impl RunReport {
             EXIT_INTERRUPTED
         } else if self.fatal.is_some() {
             EXIT_API
-        } else if self.tasks.iter().any(|t| t.outcome.is_fault(self.on_truncated)) || !self.render_errors.is_empty() {
+        } else if self.tasks.iter().any(|t| t.outcome.is_fault(t.on_truncated)) || !self.render_errors.is_empty() {
             EXIT_TASKS_FAILED
         } else {
             EXIT_OK
@@ -169,6 +163,7 @@ impl RunReport {
                     s.ready += 1;
                     s.cached += usize::from(*cached);
                     s.truncated += usize::from(*truncated);
+                    s.truncated_failed += usize::from(*truncated && t.on_truncated == TruncatedPolicy::Fail);
                 }
                 Outcome::Failed { .. } => s.failed += 1,
                 Outcome::Rejected { .. } => s.rejected += 1,
@@ -195,9 +190,10 @@ mod tests {
                 outcome,
                 warning: None,
                 outputs: Vec::new(),
+                on_truncated,
             })
             .collect();
-        RunReport { tasks, on_truncated, ..RunReport::default() }
+        RunReport { tasks, ..RunReport::default() }
     }
 
     #[test]
@@ -214,5 +210,17 @@ mod tests {
         assert_eq!(r.exit_code(), EXIT_API);
         r.interrupted = true;
         assert_eq!(r.exit_code(), EXIT_INTERRUPTED);
+    }
+
+    /// Each task is judged by its own analysis's policy.
+    #[test]
+    fn truncation_policy_is_per_task() {
+        let truncated = Outcome::Ready { truncated: true, cached: false };
+        let mut r = report(vec![truncated.clone(), truncated], TruncatedPolicy::Warn);
+        assert_eq!(r.exit_code(), EXIT_OK);
+        r.tasks[1].on_truncated = TruncatedPolicy::Fail;
+        assert_eq!(r.exit_code(), EXIT_TASKS_FAILED);
+        let s = r.summary();
+        assert_eq!((s.truncated, s.truncated_failed), (2, 1));
     }
 }

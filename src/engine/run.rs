@@ -19,7 +19,7 @@ use super::error::TaskError;
 use super::outcome::{Outcome, RunReport, TaskReport, TruncatedPolicy};
 use super::poll::{Learned, PollPolicy, Polled, poll};
 use super::prepare::Prepared;
-use super::source::{AssetPolicy, Sources, Upload};
+use super::source::{AssetPolicy, Sources};
 use crate::api::Client;
 use crate::api::wire::{FinishReason, ListFilter, Task, TaskStatus, VideoSource};
 use crate::render::{context, output};
@@ -37,11 +37,10 @@ pub struct RunOptions {
     pub only: Vec<glob::Pattern>,
     /// Polling schedule.
     pub poll: PollPolicy,
-    /// What a truncated result does to the exit code (`on_truncated`, TRUNC-2).
-    pub on_truncated: TruncatedPolicy,
-    /// How each local video is sent, by video id; absent ids go as assets
-    /// (REQ-VIDEO-2). Filled from the workflow's per-video `upload:` key.
-    pub upload: HashMap<String, Upload>,
+    /// What a truncated result does to the exit code (TRUNC-2) for every task,
+    /// overriding each analysis's `on_truncated:` (`run --on-truncated`); `None`
+    /// follows the workflow.
+    pub on_truncated: Option<TruncatedPolicy>,
     /// Waiting for uploaded assets (ASSET-5).
     pub assets: AssetPolicy,
     /// Interruption (Ctrl-C): stop submitting, keep records, report.
@@ -55,8 +54,7 @@ impl Default for RunOptions {
             force: false,
             only: Vec::new(),
             poll: PollPolicy::default(),
-            on_truncated: TruncatedPolicy::Warn,
-            upload: HashMap::new(),
+            on_truncated: None,
             assets: AssetPolicy::default(),
             cancel: Cancel::never(),
         }
@@ -164,11 +162,7 @@ pub async fn run(
         futures::stream::iter(jobs).buffer_unordered(options.concurrency.max(1)).collect().await;
     let order: BTreeMap<&str, usize> = prepared.tasks.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
     results.sort_by_key(|f| order.get(f.task.name.as_str()).copied().unwrap_or(usize::MAX));
-    let mut report = RunReport {
-        on_truncated: options.on_truncated,
-        interrupted: options.cancel.is_cancelled(),
-        ..RunReport::default()
-    };
+    let mut report = RunReport { interrupted: options.cancel.is_cancelled(), ..RunReport::default() };
     for f in results {
         // An auth failure or an exhausted rate-limit budget is the same for every
         // task: it makes the run exit 3.
@@ -186,6 +180,7 @@ pub async fn run(
             outcome: f.outcome,
             warning: f.warning,
             outputs: Vec::new(),
+            on_truncated: options.on_truncated.unwrap_or(wf.analyses[f.task.analysis].on_truncated),
         });
     }
     render_all(prepared, &store, &mut report);
@@ -312,12 +307,11 @@ impl<'a> Job<'a> {
     async fn submit(&self, record: &mut TaskRecord) -> Result<String, TaskError> {
         let (task, store) = (self.task, self.store);
         let video = &self.prepared.workflow.videos[task.video];
-        let upload = self.options.upload.get(&video.id).copied().unwrap_or_default();
         let sha = match &video.input {
             crate::workflow::model::VideoInput::File { path, .. } => self.prepared.hashes.get(path).map(String::as_str),
             _ => None,
         };
-        let source = self.sources.source(video, upload, sha, &task.name).await?;
+        let source = self.sources.source(video, sha, &task.name).await?;
         if self.options.cancel.is_cancelled() {
             return Err(TaskError::Local("interrupted before submission".into()));
         }

@@ -15,21 +15,13 @@ use super::run::{Event, Observer};
 use crate::api::wire::{AssetStatus, VideoSource};
 use crate::api::{ApiError, Client};
 use crate::state::{AssetRecord, Store};
+pub use crate::workflow::model::Upload;
 use crate::workflow::model::{Video, VideoInput};
 
 /// Largest local file sent inline as `base64_string`: 31,457,280 decoded bytes
-/// (REQ-VIDEO-1, "30 MB" read as MiB, OQ-6).
-pub const MAX_BASE64_BYTES: u64 = 31_457_280;
-
-/// How a local file is sent (REQ-VIDEO-2).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Upload {
-    /// Uploaded through `POST /assets`, sent as `asset_id` (default).
-    #[default]
-    Asset,
-    /// Sent inline as `base64_string` (files ≤ [`MAX_BASE64_BYTES`]).
-    Base64,
-}
+/// (REQ-VIDEO-1, "30 MB" read as MiB, OQ-6). `check` refuses larger files already;
+/// the engine checks again because the file may have grown since.
+pub const MAX_BASE64_BYTES: u64 = crate::contract::MAX_BASE64_DECODED_BYTES;
 
 /// Waiting for an uploaded asset (ASSET-5).
 #[derive(Debug, Clone)]
@@ -61,20 +53,14 @@ pub(crate) struct Sources<'a> {
 }
 
 impl Sources<'_> {
-    /// The source of `video` for task `name`; `sha256` is the file's content hash
-    /// for local files.
-    pub async fn source(
-        &self,
-        video: &Video,
-        upload: Upload,
-        sha256: Option<&str>,
-        name: &str,
-    ) -> Result<VideoSource, TaskError> {
+    /// The source of `video` for task `name`, a local file sent as its `upload:`
+    /// says; `sha256` is the file's content hash for local files.
+    pub async fn source(&self, video: &Video, sha256: Option<&str>, name: &str) -> Result<VideoSource, TaskError> {
         Ok(match &video.input {
             VideoInput::Url(u) => VideoSource::Url { url: u.clone() },
             VideoInput::AssetId(a) => VideoSource::AssetId { asset_id: a.clone() },
             VideoInput::VideoId(v) => VideoSource::VideoId { video_id: v.clone() },
-            VideoInput::File { path, written } => match upload {
+            VideoInput::File { path, written } => match video.upload {
                 Upload::Base64 => base64_source(path, written)?,
                 Upload::Asset => {
                     let sha = sha256.ok_or_else(|| TaskError::Local(format!("`{written}` has no content hash")))?;

@@ -50,13 +50,16 @@ impl PlannedTask {
 
     /// The create body as it is sent, members in the contract's order. A remote
     /// video is sent as written; for a local file `video` is
-    /// `{"type": "file", "path", "sha256"}`, which the engine replaces with the
-    /// uploaded asset or the inline `base64_string`.
+    /// `{"type": "file", "path", "sha256", "upload"}`, which the engine replaces
+    /// with the uploaded asset or the inline `base64_string`, as `upload` says.
     pub fn request(&self, video: &Video) -> Value {
         let source = match &video.input {
-            VideoInput::File { written, .. } => {
-                json!({"type": "file", "path": written, "sha256": self.video_identity.get("sha256")})
-            }
+            VideoInput::File { written, .. } => json!({
+                "type": "file",
+                "path": written,
+                "sha256": self.video_identity.get("sha256"),
+                "upload": video.upload.as_str(),
+            }),
             _ => validation_source(video),
         };
         let mut body = Map::new();

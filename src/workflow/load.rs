@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 use serde_saphyr::Spanned;
 
-use super::model::{Analysis, Output, Place, Pos, TemplateText, Video, VideoInput, Workflow};
+use super::model::{Analysis, Output, Place, Pos, TemplateText, TruncatedPolicy, Upload, Video, VideoInput, Workflow};
 use super::schema::{AnalysisEntry, OutputEntry, S, VideoEntry, WorkflowFile};
 use super::tree::{Scalars, Tree, pos_of_location};
 use crate::diag::{Diagnostic, did_you_mean};
@@ -159,6 +159,13 @@ struct Resolver<'a> {
 
 const VIDEO_SOURCES: [&str; 4] = ["file", "url", "asset_id", "video_id"];
 
+/// Values of `upload:`.
+const UPLOADS: [(&str, Upload); 2] = [("asset", Upload::Asset), ("base64", Upload::Base64)];
+
+/// Values of `on_truncated:`.
+const TRUNCATION_POLICIES: [(&str, TruncatedPolicy); 2] =
+    [("warn", TruncatedPolicy::Warn), ("fail", TruncatedPolicy::Fail)];
+
 impl Resolver<'_> {
     fn error(&mut self, rule: &str, pos: Pos, message: impl Into<String>) -> &mut Diagnostic {
         let d = Diagnostic::new(Some(rule), message).at(self.path, self.source, pos.line, pos.column, pos.len);
@@ -197,10 +204,16 @@ impl Resolver<'_> {
         let videos = self.videos(&file.videos);
         let defaults = file.defaults.unwrap_or_default();
         self.check_defaults(&defaults);
+        // Checked once here, not once per analysis that inherits it.
+        let on_truncated =
+            file.on_truncated.as_ref().and_then(|v| self.choice(v, "on_truncated", &TRUNCATION_POLICIES));
+        let defaults_on_truncated =
+            defaults.on_truncated.as_ref().and_then(|v| self.choice(v, "on_truncated", &TRUNCATION_POLICIES));
+        let inherited = defaults_on_truncated.or(on_truncated).unwrap_or_default();
         let mut analyses: Vec<Analysis> = Vec::new();
         for entry in &file.analyses {
             let before = self.diags.len();
-            let Some(a) = self.analysis(entry, &defaults, file.model.as_ref(), &videos) else {
+            let Some(a) = self.analysis(entry, &defaults, file.model.as_ref(), inherited, &videos) else {
                 continue;
             };
             if let Some(first) = analyses.iter().find(|x| x.id == a.id) {
@@ -249,6 +262,9 @@ impl Resolver<'_> {
 
     fn video_entry(&mut self, e: &VideoEntry) -> Vec<Video> {
         let vars = self.vars(&e.vars);
+        // On a remote video `upload` is misplaced (reported below), whatever its value.
+        let local = e.file.is_some() || e.glob.is_some();
+        let upload = e.upload.as_ref().filter(|_| local).and_then(|u| self.choice(u, "upload", &UPLOADS));
         let sources: Vec<(&str, &S<String>)> =
             [("file", &e.file), ("url", &e.url), ("asset_id", &e.asset_id), ("video_id", &e.video_id)]
                 .into_iter()
@@ -263,7 +279,13 @@ impl Resolver<'_> {
                 self.error(rules::SOURCE, pos_of(v), format!("`{k}` cannot be combined with `glob`"));
                 return Vec::new();
             }
-            return self.glob(glob, &vars);
+            let videos = self.glob(glob, &vars, upload.unwrap_or_default());
+            if let Some(u) = &e.upload {
+                for v in &videos {
+                    self.check_upload_size(v, pos_of(u));
+                }
+            }
+            return videos;
         }
         let Some(id) = &e.id else {
             let pos = sources.first().map(|(_, v)| pos_of(v)).unwrap_or_default();
@@ -278,6 +300,16 @@ impl Resolver<'_> {
             [] => {
                 self.error(rules::SOURCE, pos, format!("video `{}` has no source", id.value)).hint =
                     Some(format!("add one of: {}", VIDEO_SOURCES.join(", ")));
+                None
+            }
+            [(kind, value)] if *kind != "file" && e.upload.is_some() => {
+                let at = e.upload.as_ref().map_or(pos, |u| pos_of(u));
+                self.error(
+                    rules::MISPLACED,
+                    at,
+                    format!("`upload` applies to local files; video `{}` is given by `{kind}`", id.value),
+                )
+                .hint = Some("remove it: only `file:` and `glob:` videos are uploaded or sent inline".into());
                 None
             }
             [(kind, value)] => match *kind {
@@ -307,7 +339,12 @@ impl Resolver<'_> {
         match input {
             Some(input) if self.diags.len() == before => {
                 let source_pos = sources.first().map_or(pos, |(_, v)| pos_of(v));
-                vec![Video { id: id.value.clone(), input, vars, pos, source_pos }]
+                let video =
+                    Video { id: id.value.clone(), input, vars, pos, source_pos, upload: upload.unwrap_or_default() };
+                if let Some(u) = &e.upload {
+                    self.check_upload_size(&video, pos_of(u));
+                }
+                vec![video]
             }
             _ => {
                 self.broken_videos.push(id.value.clone());
@@ -316,7 +353,48 @@ impl Resolver<'_> {
         }
     }
 
-    fn glob(&mut self, pattern: &S<String>, vars: &Value) -> Vec<Video> {
+    /// A local file sent inline must fit the `base64_string` limit (VAL-9): found
+    /// at `check`, before anything is hashed, probed or sent.
+    fn check_upload_size(&mut self, video: &Video, at: Pos) {
+        let VideoInput::File { path, written } = &video.input else {
+            return;
+        };
+        let max = crate::contract::MAX_BASE64_DECODED_BYTES;
+        // A missing or unreadable file is reported on its own (WF-FILE, MEDIA-3).
+        let Ok(size) = std::fs::metadata(path).map(|m| m.len()) else {
+            return;
+        };
+        if video.upload == Upload::Base64 && size > max {
+            self.error(
+                "VAL-9",
+                at,
+                format!("`{written}` is {size} bytes; `upload: base64` sends at most {max} bytes (30 MiB) inline"),
+            )
+            .hint = Some("remove `upload: base64` to upload it as an asset (up to 200 MiB)".into());
+        }
+    }
+
+    /// One of `choices` by its written name; a WF-VALUE error (with a hint) for
+    /// anything else.
+    fn choice<T: Copy>(&mut self, value: &S<String>, key: &str, choices: &[(&str, T)]) -> Option<T> {
+        if let Some((_, v)) = choices.iter().find(|(name, _)| *name == value.value) {
+            return Some(*v);
+        }
+        let names: Vec<String> = choices.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let hint = match did_you_mean(&value.value, choices.iter().map(|(n, _)| *n)) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("use one of: {}", names.join(", ")),
+        };
+        self.error(
+            rules::VALUE,
+            pos_of(value),
+            format!("`{key}` must be {}, got `{}`", names.join(" or "), value.value),
+        )
+        .hint = Some(hint);
+        None
+    }
+
+    fn glob(&mut self, pattern: &S<String>, vars: &Value, upload: Upload) -> Vec<Video> {
         let pos = pos_of(pattern);
         let full = self.dir().join(&pattern.value);
         let paths = match glob::glob(&full.to_string_lossy()) {
@@ -344,6 +422,7 @@ impl Resolver<'_> {
                     vars: vars.clone(),
                     pos,
                     source_pos: pos,
+                    upload,
                 }
             })
             .collect()
@@ -374,6 +453,7 @@ impl Resolver<'_> {
         e: &AnalysisEntry,
         d: &AnalysisEntry,
         model: Option<&S<String>>,
+        on_truncated: TruncatedPolicy,
         videos: &[Video],
     ) -> Option<Analysis> {
         let Some(id) = &e.id else {
@@ -436,6 +516,10 @@ impl Resolver<'_> {
         );
         let custom_id = e.custom_id.as_ref().or(d.custom_id.as_ref()).map(|c| self.inline_template(c));
         let video_ids = self.select_videos(e.videos.as_deref(), videos);
+        let on_truncated = match &e.on_truncated {
+            Some(v) => self.choice(v, "on_truncated", &TRUNCATION_POLICIES).unwrap_or(on_truncated),
+            None => on_truncated,
+        };
         let outputs = e.outputs.iter().filter_map(|o| self.output(o, "output")).collect();
         Some(Analysis {
             id: id.value.clone(),
@@ -446,6 +530,7 @@ impl Resolver<'_> {
             prompt_v2_input,
             places: r.places,
             video_ids,
+            on_truncated,
             outputs,
         })
     }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use indexmap::IndexMap;
+use serde::Serialize;
 use serde_json::Value;
 
 pub use super::tree::Place;
@@ -85,6 +86,43 @@ pub struct Video {
     pub pos: Pos,
     /// Where its source (`url`, `file`, `asset_id`, `video_id`, `glob`) is written.
     pub source_pos: Pos,
+    /// How a local file is sent (`upload:`); always [`Upload::Asset`] for other
+    /// sources, which have nothing to send.
+    pub upload: Upload,
+}
+
+/// How a local file is sent (REQ-VIDEO-2, the `upload:` key of a video).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Upload {
+    /// Uploaded through `POST /assets` once per content hash, sent as `asset_id`
+    /// (default).
+    #[default]
+    Asset,
+    /// Sent inline as `base64_string` (files up to 31,457,280 bytes, VAL-9).
+    Base64,
+}
+
+impl Upload {
+    /// The value as written in the workflow.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Asset => "asset",
+            Self::Base64 => "base64",
+        }
+    }
+}
+
+/// What a `finish_reason: length` result does to the run (TRUNC-2, design §5; the
+/// `on_truncated:` key).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TruncatedPolicy {
+    /// Flag it in the summary; the run can still exit 0 (default).
+    #[default]
+    Warn,
+    /// Count it as a failed task: exit 1.
+    Fail,
 }
 
 /// A template and the name it is registered and reported under.
@@ -120,6 +158,9 @@ pub struct Analysis {
     pub places: Vec<(String, Place)>,
     /// Ids of the videos this analysis runs on, in workflow order.
     pub video_ids: Vec<String>,
+    /// `on_truncated:` of the analysis, else of `defaults:`, else of the workflow
+    /// (default `warn`); `run --on-truncated` overrides it.
+    pub on_truncated: TruncatedPolicy,
     /// Files rendered per task.
     pub outputs: Vec<Output>,
 }

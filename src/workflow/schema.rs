@@ -75,6 +75,11 @@ pub struct WorkflowFile {
     /// Tasks in flight at once (at least 1; default 8).
     #[schemars(range(min = 1))]
     pub concurrency: Option<S<u32>>,
+    /// What a truncated result (`finish_reason: length`) does to the run: `warn`
+    /// flags it (default), `fail` makes the run exit 1 (TRUNC-2). An analysis's own
+    /// `on_truncated` wins; `run --on-truncated` overrides both.
+    #[schemars(extend("enum" = ["warn", "fail"]))]
+    pub on_truncated: Option<S<String>>,
     /// Free variables, `{{vars.NAME}}` in templates. Scalars keep the text they were
     /// written with at any depth (`1.10`, `no`, `007` are strings).
     #[serde(default)]
@@ -113,6 +118,11 @@ pub struct VideoEntry {
     /// Local files matching a pattern, relative to the workflow file; one video per
     /// file, its id from the file stem.
     pub glob: Option<S<String>>,
+    /// How a local `file`/`glob` video is sent: `asset` (default) uploads it once
+    /// through the assets API; `base64` sends it inline as `base64_string`, for
+    /// files up to 31,457,280 bytes (30 MiB).
+    #[schemars(extend("enum" = ["asset", "base64"]))]
+    pub upload: Option<S<String>>,
     /// Per-video variables, `{{video.vars.NAME}}`; text stays text.
     #[serde(default)]
     #[schemars(with = "IndexMap<String, serde_json::Value>")]
@@ -181,6 +191,10 @@ pub struct AnalysisEntry {
     pub end_time: Option<Tree>,
     /// Video ids (or globs of ids) this analysis runs on; default all.
     pub videos: Option<Vec<S<String>>>,
+    /// What a truncated result does for this analysis: `warn` | `fail`; overrides
+    /// the workflow's `on_truncated`.
+    #[schemars(extend("enum" = ["warn", "fail"]))]
+    pub on_truncated: Option<S<String>>,
     /// Files rendered per task.
     #[serde(default)]
     pub outputs: Vec<OutputEntry>,

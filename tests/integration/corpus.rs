@@ -10,8 +10,9 @@ use serde_json::Value;
 use crate::support::{fixture, vidflow};
 
 /// Every `VAL-*` rule a workflow can break offline. Not here: VAL-1 and VAL-4 (the
-/// body is always an object with a video), VAL-9 (videos are never sent inline
-/// from a workflow), VAL-10/11/25 (need the server), VAL-49 (Idempotency-Key).
+/// body is always an object with a video), VAL-9 (an oversize `upload: base64`
+/// file is over 30 MiB, generated in `media.rs` instead of kept here), VAL-10/11/25
+/// (need the server), VAL-49 (Idempotency-Key).
 const OFFLINE_VAL_RULES: [u32; 42] = [
     2, 3, 5, 6, 7, 8, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36,
     37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48,

@@ -136,4 +136,50 @@ analyses:
         let out = run_ok(dir.path(), &sim, &["--on-truncated", "fail"], 1);
         assert!(String::from_utf8_lossy(&out.stdout).contains("1 truncated, counted as failures"), "{}", show(&out));
     }
+
+    /// `on_truncated:` in the workflow (TRUNC-2, design §5): `fail` at the top
+    /// level makes a truncation exit 1 and `warn` exits 0; an analysis's own key
+    /// wins over the top level; `--on-truncated` overrides the file. The policy is
+    /// not part of the task: changing it creates nothing.
+    #[test]
+    fn on_truncated_in_the_workflow_decides_the_exit_code_and_the_flag_overrides_it() {
+        let sim = SimProcess::start(&["--clock", "tick"]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let only_ok = WORKFLOW.replace("  - id: long\n    video_id: sim-vid-long\n", "");
+        let write = |policy: &str, analysis_policy: &str| {
+            let mut y = only_ok.replace("model: pegasus1.2\n", &format!("model: pegasus1.2\non_truncated: {policy}\n"));
+            if !analysis_policy.is_empty() {
+                y = y.replace(
+                    "    max_tokens: 1\n",
+                    &format!("    max_tokens: 1\n    on_truncated: {analysis_policy}\n"),
+                );
+            }
+            std::fs::write(dir.path().join("workflow.yaml"), y).expect("write");
+        };
+        write("fail", "");
+        let out = run_ok(dir.path(), &sim, &[], 1);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(line(&stdout, "short/ok").contains("truncated"), "{}", show(&out));
+        assert!(stdout.contains("1 truncated, counted as failures"), "{}", show(&out));
+        let creates = sim.creates();
+        run_ok(dir.path(), &sim, &["--on-truncated", "warn"], 0);
+
+        write("warn", "");
+        let out = run_ok(dir.path(), &sim, &[], 0);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("(2 cached, 1 truncated)"), "{}", show(&out));
+        run_ok(dir.path(), &sim, &["--on-truncated", "fail"], 1);
+
+        write("warn", "fail");
+        let out = run_ok(dir.path(), &sim, &["--json"], 1);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+        let tasks = doc["workflows"][0]["report"]["tasks"].as_array().cloned().unwrap_or_default();
+        let policy = |name: &str| tasks.iter().find(|t| t["name"] == name).map(|t| t["on_truncated"].clone());
+        assert_eq!(policy("short/ok"), Some("fail".into()), "{doc}");
+        assert_eq!(policy("full/ok"), Some("warn".into()), "{doc}");
+        assert_eq!(doc["workflows"][0]["summary"]["truncated_failed"], 1, "{doc}");
+
+        write("fail", "warn");
+        run_ok(dir.path(), &sim, &[], 0);
+        assert_eq!(sim.creates(), creates, "the policy is not part of the task: nothing is created again");
+    }
 }
