@@ -106,6 +106,14 @@ impl ApiError {
         }
     }
 
+    /// The server's error `code` (`idempotency_key_reused`, ...), when it sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Status(e) => e.code.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
         match self {

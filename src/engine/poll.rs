@@ -50,12 +50,16 @@ pub struct Learned {
 const LEARNED_SAMPLES: usize = 64;
 
 impl Learned {
-    /// Records a terminal task's server-side duration; tasks without both times, or
-    /// with times that do not parse as RFC 3339 (WIRE-6), are ignored.
-    pub fn record(&self, task: &Task) {
+    /// Records a terminal task's duration: the server's `completed_at − created_at`,
+    /// but never more than `seen`, the local time from the create's answer to the
+    /// terminal poll. The bound matters: a server clock need not run at wall speed
+    /// (the simulator's tick clock gains 1 s per request), and trusting it alone once
+    /// delayed first polls by two minutes. Tasks without both times, or with times
+    /// that do not parse as RFC 3339 (WIRE-6), are ignored.
+    pub fn record(&self, task: &Task, seen: Duration) {
         let parse = |t: &Option<String>| t.as_deref().and_then(|s| s.parse::<jiff::Timestamp>().ok());
         let (Some(created), Some(done)) = (parse(&task.created_at), parse(&task.completed_at)) else { return };
-        let secs = done.duration_since(created).as_secs_f64();
+        let secs = done.duration_since(created).as_secs_f64().min(seen.as_secs_f64());
         if !(secs.is_finite() && secs > 0.0) {
             return;
         }
@@ -134,7 +138,9 @@ pub async fn poll(
                     last_status = Some(task.status.clone());
                 }
                 if task.status.is_terminal() {
-                    learned.record(&task);
+                    if let Some(at) = created {
+                        learned.record(&task, at.elapsed());
+                    }
                     return Ok(Polled::Terminal(Box::new(task)));
                 }
                 interval = interval.mul_f64(policy.factor).min(policy.max_interval);
@@ -166,19 +172,30 @@ mod tests {
     #[test]
     fn learned_is_the_median_of_server_durations() {
         let learned = Learned::default();
+        let long = Duration::from_secs(60);
         assert_eq!(learned.estimate(), None);
-        learned.record(&task("2026-01-01T00:00:00.000Z", Some("2026-01-01T00:00:04.600Z")));
-        learned.record(&task("2026-01-01T00:00:00Z", Some("2026-01-01T00:00:10+00:00")));
-        learned.record(&task("2026-01-01T00:00:00.000Z", Some("2026-01-01T00:00:05.000Z")));
+        learned.record(&task("2026-01-01T00:00:00.000Z", Some("2026-01-01T00:00:04.600Z")), long);
+        learned.record(&task("2026-01-01T00:00:00Z", Some("2026-01-01T00:00:10+00:00")), long);
+        learned.record(&task("2026-01-01T00:00:00.000Z", Some("2026-01-01T00:00:05.000Z")), long);
         assert_eq!(learned.estimate(), Some(Duration::from_secs(5)));
+    }
+
+    /// Regression: the simulator's tick clock made `completed_at − created_at` two
+    /// minutes for tasks seen ready after 8 s, and later tasks waited that long.
+    #[test]
+    fn learned_never_exceeds_what_was_seen_locally() {
+        let learned = Learned::default();
+        learned.record(&task("2026-01-01T00:00:00.000Z", Some("2026-01-01T00:02:00.000Z")), Duration::from_secs(8));
+        assert_eq!(learned.estimate(), Some(Duration::from_secs(8)));
     }
 
     #[test]
     fn learned_ignores_tasks_without_usable_times() {
         let learned = Learned::default();
-        learned.record(&task("2026-01-01T00:00:00.000Z", None));
-        learned.record(&task("yesterday", Some("2026-01-01T00:00:05.000Z")));
-        learned.record(&task("2026-01-01T00:00:05.000Z", Some("2026-01-01T00:00:00.000Z")));
+        let long = Duration::from_secs(60);
+        learned.record(&task("2026-01-01T00:00:00.000Z", None), long);
+        learned.record(&task("yesterday", Some("2026-01-01T00:00:05.000Z")), long);
+        learned.record(&task("2026-01-01T00:00:05.000Z", Some("2026-01-01T00:00:00.000Z")), long);
         assert_eq!(learned.estimate(), None);
     }
 }

@@ -323,7 +323,19 @@ impl<'a> Job<'a> {
         // Idempotency-Key and the server answers with the same task (CLI-IDEM-1).
         store.save_record(record)?;
         let body = request_body(&source, task)?;
-        let task_id = match self.client.create_task(&body, &record.idempotency_key).await {
+        let mut created = self.client.create_task(&body, &record.idempotency_key).await;
+        if let Err(e) = &created
+            && e.code() == Some("idempotency_key_reused")
+        {
+            // The server holds this key for another body: the same task key sent
+            // earlier with another source (a re-uploaded asset after the state
+            // directory was lost). A changed body gets a new generation and so a new
+            // key (CLI-IDEM-2, IDEM-6), recorded before the re-send.
+            *record = TaskRecord { first_attempt_at: record.first_attempt_at.take(), ..record.next_generation() };
+            store.save_record(record)?;
+            created = self.client.create_task(&body, &record.idempotency_key).await;
+        }
+        let task_id = match created {
             Ok(created) => {
                 self.observer.event(&task.name, &Event::Created { task_id: created.task_id.clone() });
                 created.task_id

@@ -79,6 +79,12 @@ pub struct TaskRecord {
 }
 
 impl TaskRecord {
+    /// The record of the next submission generation of the same task, before its
+    /// create call (CLI-IDEM-2); keeps what the key hashes.
+    pub fn next_generation(&self) -> Self {
+        Self { request: self.request.clone(), ..Self::new(&self.key, &self.name, self.generation + 1) }
+    }
+
     /// A record for `generation` of `key`, before its create call.
     pub fn new(key: &str, name: &str, generation: u32) -> Self {
         Self {

@@ -131,3 +131,23 @@ fn an_oversize_base64_file_is_a_check_error_naming_file_size_and_limit() {
     assert_eq!(stderr.matches("error[VAL-9]").count(), 2, "the file at the limit passes: {stderr}");
     assert!(!dir.path().join(".vidflow").exists(), "nothing is written");
 }
+
+/// Regression: after the state directory was lost, the re-uploaded file got a new
+/// asset id, so the same task key's Idempotency-Key came with another body and
+/// every create failed with 409 `idempotency_key_reused`. A changed body now gets a
+/// new generation (CLI-IDEM-2) and the run succeeds.
+#[test]
+fn a_lost_state_directory_does_not_turn_creates_into_409s() {
+    let sim = SimProcess::start(&["--clock", "tick"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(videos_dir(), dir.path().join("videos")).expect("symlink");
+    file_workflow(dir.path(), "workflow.yaml", "first", "Describe");
+    run_ok(dir.path(), &sim, &[], 0);
+    std::fs::remove_dir_all(dir.path().join(".vidflow")).expect("lose the state");
+    let out = run_ok(dir.path(), &sim, &[], 0);
+    assert!(!show(&out).contains("idempotency_key_reused"), "{}", show(&out));
+    assert_eq!(count(&sim, "POST", "/v1.3/assets"), 2, "the file is uploaded again: its asset was forgotten");
+    let refused = crate::engine_support::sim_log(&sim).iter().filter(|r| r["status"] == 409).count();
+    assert_eq!(refused, 2, "each task's old key is refused once, then a new generation is created");
+    assert_eq!(crate::engine_support::sim_tasks(&sim).len(), 4, "two tasks per run, none lost");
+}
