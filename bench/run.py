@@ -94,19 +94,16 @@ def row(name, subject, ideal, code, wall, cpu, rss, c):
             "cpu s": round(cpu, 2), "cpu/wall %": round(100 * cpu / wall, 2), "peak MiB": round(rss, 1)}
 
 
-def case_concurrency(n, c, p, rate_read):
-    """vidflow and the SDK, N tasks at concurrency C, processing P."""
-    name = f"N={n} C={c} P={p}s"
-    ideal = math.ceil(n / c) * task_seconds(p)
-    sim = Sim("--clock", "realtime", "--processing-time", str(p), "--rate-create", "0", "--rate-read", str(rate_read))
+def vidflow_and_sdk(name, ideal, n, c, sim_args, pacing):
+    """Runs vidflow (with client pacing PACING) and then the SDK baseline on one
+    simulator started with SIM_ARGS; one row each."""
+    sim = Sim("--clock", "realtime", *sim_args)
     out = []
     try:
         with tempfile.TemporaryDirectory() as d:
             wf = url_workflow(d, n, c)
             env = dict(os.environ, TWELVE_LABS_API_KEY="bench")
-            # The server's limits are off here, so the client's own pacing is too.
-            res = measured([BIN, "run", wf, "--api-url", sim.base, "-q", "--creates-per-minute", "0",
-                            "--reads-per-minute", "0"], env=env)
+            res = measured([BIN, "run", wf, "--api-url", sim.base, "-q", *pacing], env=env)
             out.append(row(name, "vidflow", ideal, *res, counts(sim.requests(), n)))
         sim.reset()
         res = measured([sys.executable, os.path.join(ROOT, "bench", "sdk_baseline.py"), sim.base, str(n), str(c)])
@@ -114,29 +111,24 @@ def case_concurrency(n, c, p, rate_read):
     finally:
         sim.stop()
     return out
+
+
+def case_concurrency(n, c, p):
+    """N tasks at concurrency C, processing P, no rate limits on either side."""
+    ideal = math.ceil(n / c) * task_seconds(p)
+    return vidflow_and_sdk(f"N={n} C={c} P={p}s", ideal, n, c,
+                           ["--processing-time", str(p), "--rate-create", "0", "--rate-read", "0"],
+                           ["--creates-per-minute", "0", "--reads-per-minute", "0"])
 
 
 def case_rate_limited(n, c, p, per_minute):
-    """N tasks with the create and read buckets at PER_MINUTE requests/min."""
-    name = f"N={n} rate={per_minute}/min"
+    """N tasks with the create and read buckets at PER_MINUTE requests/min; vidflow is
+    told the account's limits, as a user would configure them."""
     ideal = max(math.ceil(n / c) * task_seconds(p), n / (per_minute / 60.0))
-    sim = Sim("--clock", "realtime", "--processing-time", str(p), "--rate-create", str(per_minute),
-              "--rate-read", str(per_minute))
-    out = []
-    try:
-        with tempfile.TemporaryDirectory() as d:
-            wf = url_workflow(d, n, c)
-            env = dict(os.environ, TWELVE_LABS_API_KEY="bench")
-            # The account's limits, as a user would configure them.
-            res = measured([BIN, "run", wf, "--api-url", sim.base, "-q", "--creates-per-minute", str(per_minute),
-                            "--reads-per-minute", str(per_minute)], env=env)
-            out.append(row(name, "vidflow", ideal, *res, counts(sim.requests(), n)))
-        sim.reset()
-        res = measured([sys.executable, os.path.join(ROOT, "bench", "sdk_baseline.py"), sim.base, str(n), str(c)])
-        out.append(row(name, "python SDK", ideal, *res, counts(sim.requests(), n)))
-    finally:
-        sim.stop()
-    return out
+    limit = str(per_minute)
+    return vidflow_and_sdk(f"N={n} rate={per_minute}/min", ideal, n, c,
+                           ["--processing-time", str(p), "--rate-create", limit, "--rate-read", limit],
+                           ["--creates-per-minute", limit, "--reads-per-minute", limit])
 
 
 def case_plan(videos, analyses):
@@ -215,7 +207,7 @@ def main():
     rows = []
     wanted = args.cases.split(",")
     if "concurrency" in wanted:
-        rows += case_concurrency(40 if q else 400, 32, 2, 0)
+        rows += case_concurrency(40 if q else 400, 32, 2)
     if "rate" in wanted:
         rows += case_rate_limited(200 if q else 2000, 32, 2, 600)
     if "plan" in wanted:

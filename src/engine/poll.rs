@@ -50,16 +50,20 @@ pub struct Learned {
 const LEARNED_SAMPLES: usize = 64;
 
 impl Learned {
-    /// Records a terminal task's duration: the server's `completed_at − created_at`,
-    /// but never more than `seen`, the local time from the create's answer to the
-    /// terminal poll. The bound matters: a server clock need not run at wall speed
-    /// (the simulator's tick clock gains 1 s per request), and trusting it alone once
-    /// delayed first polls by two minutes. Tasks without both times, or with times
-    /// that do not parse as RFC 3339 (WIRE-6), are ignored.
+    /// Records a terminal task's server-side duration (`completed_at − created_at`),
+    /// unless it exceeds `seen`, the local time from the create's answer to the
+    /// terminal poll, by more than a second: then the server's clock is not wall
+    /// time (the simulator's tick clock gains 1 s per request and advances tasks only
+    /// when they are polled), and learning from it would only delay polls. Tasks
+    /// without both times, or with times that do not parse as RFC 3339 (WIRE-6), are
+    /// ignored.
     pub fn record(&self, task: &Task, seen: Duration) {
         let parse = |t: &Option<String>| t.as_deref().and_then(|s| s.parse::<jiff::Timestamp>().ok());
         let (Some(created), Some(done)) = (parse(&task.created_at), parse(&task.completed_at)) else { return };
-        let secs = done.duration_since(created).as_secs_f64().min(seen.as_secs_f64());
+        let secs = done.duration_since(created).as_secs_f64();
+        if secs > seen.as_secs_f64() + 1.0 {
+            return;
+        }
         if !(secs.is_finite() && secs > 0.0) {
             return;
         }
@@ -181,12 +185,16 @@ mod tests {
     }
 
     /// Regression: the simulator's tick clock made `completed_at − created_at` two
-    /// minutes for tasks seen ready after 8 s, and later tasks waited that long.
+    /// minutes for tasks seen ready after 8 s, and later tasks waited that long; then
+    /// capping at the local time fed back (each late first poll made the next
+    /// estimate later). A server clock ahead of wall time teaches nothing.
     #[test]
-    fn learned_never_exceeds_what_was_seen_locally() {
+    fn learned_ignores_a_server_clock_that_runs_ahead_of_wall_time() {
         let learned = Learned::default();
         learned.record(&task("2026-01-01T00:00:00.000Z", Some("2026-01-01T00:02:00.000Z")), Duration::from_secs(8));
-        assert_eq!(learned.estimate(), Some(Duration::from_secs(8)));
+        assert_eq!(learned.estimate(), None);
+        learned.record(&task("2026-01-01T00:00:00.000Z", Some("2026-01-01T00:00:04.600Z")), Duration::from_secs(5));
+        assert_eq!(learned.estimate(), Some(Duration::from_millis(4600)));
     }
 
     #[test]
