@@ -87,23 +87,55 @@ fn check_id<'a>(
     earlier: &[(String, usize)],
     list_path: &str,
 ) -> Option<&'a str> {
-    let ip = child(p, "id");
-    let id = match ck.required(obj, "id", p, Kind::String) {
-        Slot::Absent => {
-            ck.invalid("VAL-43", ip, "is required");
-            return None;
-        }
-        slot => slot.str()?,
-    };
+    let (id, ip) = required_str(ck, obj, "id", p, "VAL-43")?;
     if let Some(problem) = name_problem(id) {
         ck.invalid("VAL-43", ip, problem);
         return None;
     }
-    if let Some((_, j)) = earlier.iter().find(|(e, _)| e == id) {
-        ck.invalid("VAL-43", ip, format!("duplicate id {}, already used by {}", quote(id), index(list_path, *j)));
-        return None;
+    unique(ck, "VAL-43", ip, "id", id, earlier, list_path).then_some(id)
+}
+
+/// A required string member `key` of `obj` at `p`, with its path; reports `rule`
+/// when it is absent (a wrong type is VAL-3, reported by the checker).
+fn required_str<'a>(
+    ck: &mut Checker<'_>,
+    obj: &'a Map<String, Value>,
+    key: &str,
+    p: &str,
+    rule: &'static str,
+) -> Option<(&'a str, String)> {
+    let path = child(p, key);
+    match ck.required(obj, key, p, Kind::String) {
+        Slot::Absent => {
+            ck.invalid(rule, path, "is required");
+            None
+        }
+        slot => Some((slot.str()?, path)),
     }
-    Some(id)
+}
+
+/// Whether `value` is not among the `earlier` values of its list; reports `rule`
+/// at `path` when it is.
+fn unique(
+    ck: &mut Checker<'_>,
+    rule: &'static str,
+    path: String,
+    what: &str,
+    value: &str,
+    earlier: &[(String, usize)],
+    list_path: &str,
+) -> bool {
+    match earlier.iter().find(|(e, _)| e == value) {
+        Some((_, j)) => {
+            ck.invalid(
+                rule,
+                path,
+                format!("duplicate {what} {}, already used by {}", quote(value), index(list_path, *j)),
+            );
+            false
+        }
+        None => true,
+    }
 }
 
 /// The rest of a definition; returns whether it gives `time_ranges`.
@@ -165,14 +197,7 @@ fn check_field_name<'a>(
     earlier: &[(String, usize)],
     list_path: &str,
 ) -> Option<&'a str> {
-    let np = child(p, "name");
-    let name = match ck.required(obj, "name", p, Kind::String) {
-        Slot::Absent => {
-            ck.invalid("VAL-44", np, "is required");
-            return None;
-        }
-        slot => slot.str()?,
-    };
+    let (name, np) = required_str(ck, obj, "name", p, "VAL-44")?;
     if name.is_empty() {
         ck.invalid("VAL-44", np, "must not be empty");
         return None;
@@ -181,11 +206,7 @@ fn check_field_name<'a>(
         ck.invalid("VAL-44", np, format!("{name} is reserved (start_time, end_time, metadata are segment keys)"));
         return None;
     }
-    if let Some((_, j)) = earlier.iter().find(|(e, _)| e == name) {
-        ck.invalid("VAL-44", np, format!("duplicate name {}, already used by {}", quote(name), index(list_path, *j)));
-        return None;
-    }
-    Some(name)
+    unique(ck, "VAL-44", np, "name", name, earlier, list_path).then_some(name)
 }
 
 /// VAL-44 (`type`, `description`), VAL-45 (`format`), VAL-46 (`enum`), VAL-47 (`items`).

@@ -176,10 +176,10 @@ impl HelperDef for Conditional {
         &self,
         h: &Helper<'rc>,
         r: &'reg Handlebars<'reg>,
-        _: &'rc Context,
-        _: &mut RenderContext<'reg, 'rc>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
     ) -> Result<ScopedJson<'rc>, RenderError> {
-        self.0.eval(h, r).map(ScopedJson::Derived)
+        self.0.call_inner(h, r, ctx, rc)
     }
 
     fn call<'reg: 'rc, 'rc>(

@@ -360,6 +360,11 @@ fn list_filter(body: &Value) -> ListFilter {
     }
 }
 
+/// 404 Shape B for an unknown or deleted task (TASK-1, DEL-2).
+fn task_not_found(task_id: &str) -> Response {
+    shape_b(404, "resource_not_exist", &format!("task `{task_id}` does not exist"), None)
+}
+
 async fn retrieve(State(sim): State<Shared>, headers: HeaderMap, Path(task_id): Path<String>) -> Response {
     if authorize(&sim, &headers).is_none() {
         return unauthorized();
@@ -368,7 +373,7 @@ async fn retrieve(State(sim): State<Shared>, headers: HeaderMap, Path(task_id): 
     let now = sim.now_ms();
     let mut state = sim.lock();
     let Some(task) = state.tasks.get_mut(&task_id) else {
-        return shape_b(404, "resource_not_exist", &format!("task `{task_id}` does not exist"), None);
+        return task_not_found(&task_id);
     };
     let status = task.advance(clock, true, now);
     axum::Json(task.to_json(status)).into_response()
@@ -382,7 +387,7 @@ async fn delete(State(sim): State<Shared>, headers: HeaderMap, Path(task_id): Pa
     let now = sim.now_ms();
     let mut state = sim.lock();
     let Some(task) = state.tasks.get_mut(&task_id) else {
-        return shape_b(404, "resource_not_exist", &format!("task `{task_id}` does not exist"), None);
+        return task_not_found(&task_id);
     };
     if task.advance(clock, false, now) == PROCESSING {
         return shape_b(409, "task_in_progress", "a processing task cannot be deleted", None);
