@@ -150,6 +150,13 @@ pub async fn poll(
                 interval = interval.mul_f64(policy.factor).min(policy.max_interval);
             }
             Err(e) if e.status() == Some(404) => return Ok(Polled::Gone),
+            // A 429 is pacing, not a fault of the task: the shared limiter has paused
+            // the bucket for its Retry-After, and the wait budget bounds the run
+            // (CLI-RETRY-5). Counting it as a poll error failed a task in 1 of ~20
+            // runs at a 30 % 429 rate (5 in a row).
+            Err(e) if e.status() == Some(429) => {
+                observer.event(name, &Event::PollError { message: e.to_string() });
+            }
             Err(e) if e.is_retryable() && errors + 1 < policy.max_consecutive_errors => {
                 errors += 1;
                 observer.event(name, &Event::PollError { message: e.to_string() });
