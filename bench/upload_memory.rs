@@ -30,7 +30,7 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let path = PathBuf::from(&file);
-    match client.upload_asset(&path, &file).await {
+    match client.upload_asset(&path, &file, None).await {
         Ok(asset) => {
             println!("uploaded: {} ({})", asset.id, asset.status.as_str());
             std::process::ExitCode::SUCCESS

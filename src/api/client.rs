@@ -74,7 +74,7 @@ pub struct ClientConfig {
 }
 
 /// Largest direct video upload, bytes (ASSET-4: 200 MiB).
-pub const MAX_VIDEO_UPLOAD_BYTES: u64 = 209_715_200;
+pub const MAX_VIDEO_UPLOAD_BYTES: u64 = crate::contract::assets::MAX_VIDEO_ASSET_BYTES;
 
 impl ClientConfig {
     /// Defaults of the contract for `base_url` and `api_key`.
@@ -296,9 +296,15 @@ impl Client {
 
     /// `POST /assets` (ASSET-1): multipart `method=direct` with `file` streamed from
     /// disk in 256 KiB chunks (the file is never read into memory), and `filename`.
-    /// Retried per ASSET-6. Errors: [`ApiError::File`] for an unreadable file or one
+    /// The file part's content type is `content_type`, else guessed from the
+    /// extension (`video/mp4`, `image/png`, ...). Retried per ASSET-6. Errors: [`ApiError::File`] for an unreadable file or one
     /// above `max_upload_bytes` (ASSET-4), sent nothing.
-    pub async fn upload_asset(&self, path: &Path, filename: &str) -> Result<Asset, ApiError> {
+    pub async fn upload_asset(
+        &self,
+        path: &Path,
+        filename: &str,
+        content_type: Option<&'static str>,
+    ) -> Result<Asset, ApiError> {
         let shown = filename.to_owned();
         let file_err = |reason: String| ApiError::File { path: shown.clone(), reason };
         let len = std::fs::metadata(path).map_err(|e| file_err(e.to_string()))?.len();
@@ -309,7 +315,7 @@ impl Client {
             )));
         }
         let url = format!("{}/assets", self.inner.base);
-        let content_type = content_type_of(path);
+        let content_type = content_type.unwrap_or_else(|| content_type_of(path));
         let bytes = self
             .execute("upload asset", Bucket::Assets, Retries::NotIdempotent, || {
                 let file = std::fs::File::open(path).map_err(|e| file_err(e.to_string()))?;

@@ -91,7 +91,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 fn describe(event: &Event) -> Option<String> {
     Some(match event {
         Event::Cached => "cached result, not submitted".to_owned(),
-        Event::Uploading { bytes } => format!("uploading {:.1} MB as an asset", *bytes as f64 / 1e6),
+        Event::Uploading { bytes } => format!("uploading {} as an asset", size(*bytes)),
         Event::AssetReady { asset_id } => format!("asset {asset_id} ready"),
         Event::AssetReused { asset_id } => format!("reusing asset {asset_id} (same file uploaded before)"),
         Event::Created { task_id } => format!("created task {task_id}"),
@@ -148,5 +148,24 @@ impl Live {
             bar
         });
         bar.set_message(what);
+    }
+}
+
+/// A byte count for people: `190 B`, `12.4 kB`, `1.1 MB` (SI units, as `ls -h --si`).
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} kB", bytes as f64 / 1e3),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_well_from_a_logo_to_a_film() {
+        assert_eq!(super::size(190), "190 B");
+        assert_eq!(super::size(12_400), "12.4 kB");
+        assert_eq!(super::size(1_055_736), "1.1 MB");
     }
 }

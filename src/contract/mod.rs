@@ -3,6 +3,7 @@
 //! One module owns them so that the offline `check`, the client's pre-checks and the
 //! simulator's 400s agree by construction (design §7). Nothing here does I/O.
 
+pub mod assets;
 pub mod media;
 pub mod time;
 pub mod tokens;

@@ -77,6 +77,20 @@ pub fn prepare(path: &Path) -> Result<Prepared, Vec<Diagnostic>> {
             }
         }
     }
+    for image in &workflow.images {
+        match crate::canonical::sha256_file(&image.path) {
+            Ok(h) => {
+                hashes.insert(image.path.clone(), h);
+            }
+            Err(e) => diags.push(
+                Diagnostic::new(
+                    Some(crate::workflow::load::rules::FILE),
+                    format!("cannot read image `{}`: {e}", image.written),
+                )
+                .at(&workflow.file, &workflow.source, image.pos.line, image.pos.column, image.pos.len),
+            ),
+        }
+    }
     let tasks = match expand(&workflow, &renderer, &hashes, &media) {
         Ok(tasks) if diags.is_empty() => tasks,
         Ok(_) => return Err(fail(diags)),

@@ -312,6 +312,9 @@ impl<'a> Job<'a> {
             _ => None,
         };
         let source = self.sources.source(video, sha, &task.name).await?;
+        let mut body = request_body(&source, task)?;
+        self.sources.images(&mut body, &self.prepared.workflow.images, &task.name).await?;
+        let body = Value::Object(body);
         if self.options.cancel.is_cancelled() {
             return Err(TaskError::Local("interrupted before submission".into()));
         }
@@ -322,7 +325,6 @@ impl<'a> Job<'a> {
         // The key is on disk before the create, so a crash here re-sends the same
         // Idempotency-Key and the server answers with the same task (CLI-IDEM-1).
         store.save_record(record)?;
-        let body = request_body(&source, task)?;
         let mut created = self.client.create_task(&body, &record.idempotency_key).await;
         if let Err(e) = &created
             && e.code() == Some("idempotency_key_reused")
@@ -412,12 +414,13 @@ impl<'a> Job<'a> {
     }
 }
 
-/// The create body: the video source first, then the planned body.
-fn request_body(source: &VideoSource, task: &PlannedTask) -> Result<Value, TaskError> {
+/// The create body: the video source first, then the planned body (local images
+/// still markers).
+fn request_body(source: &VideoSource, task: &PlannedTask) -> Result<Map<String, Value>, TaskError> {
     let mut body = Map::new();
     body.insert("video".into(), serde_json::to_value(source).map_err(|e| TaskError::Local(e.to_string()))?);
     body.extend(task.body.iter().map(|(k, v)| (k.clone(), v.clone())));
-    Ok(Value::Object(body))
+    Ok(body)
 }
 
 /// Renders every task output from stored results, then the reports, recording what

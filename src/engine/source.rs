@@ -9,12 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use serde_json::{Map, Value};
 
 use super::error::TaskError;
 use super::run::{Event, Observer};
 use crate::api::wire::{AssetStatus, VideoSource};
 use crate::api::{ApiError, Client};
 use crate::state::{AssetRecord, Store};
+use crate::workflow::images::{FILE, LocalImage, marker_path, marker_upload, media_sources_mut};
 pub use crate::workflow::model::Upload;
 use crate::workflow::model::{Video, VideoInput};
 
@@ -64,15 +66,55 @@ impl Sources<'_> {
                 Upload::Base64 => base64_source(path, written)?,
                 Upload::Asset => {
                     let sha = sha256.ok_or_else(|| TaskError::Local(format!("`{written}` has no content hash")))?;
-                    VideoSource::AssetId { asset_id: self.asset(path, written, sha, name).await? }
+                    VideoSource::AssetId { asset_id: self.asset(path, written, sha, name, None).await? }
                 }
             },
         })
     }
 
+    /// Replaces each local-image marker in the media sources of `body` with the
+    /// image, as `asset_id` (uploaded once per content hash, like a video) or inline
+    /// `base64_string`, as its `upload:` says (REQ-PROMPT-V2-2). `images` are the
+    /// workflow's checked local images.
+    pub async fn images(
+        &self,
+        body: &mut Map<String, Value>,
+        images: &[LocalImage],
+        name: &str,
+    ) -> Result<(), TaskError> {
+        for (_, source) in media_sources_mut(body.iter_mut()) {
+            let Some(written) = marker_path(source).map(str::to_owned) else {
+                continue;
+            };
+            let upload = marker_upload(source);
+            let sha = source.get(FILE).and_then(|f| f.get("sha256")).and_then(Value::as_str).map(str::to_owned);
+            let image = images
+                .iter()
+                .find(|i| i.written == written)
+                .ok_or_else(|| TaskError::Local(format!("image `{written}` is not one the workflow names")))?;
+            source.shift_remove(FILE);
+            let (member, value) = match (upload, sha) {
+                (Upload::Base64, _) => ("base64_string", read_base64(&image.path, &written, "images", "VAL-24")?),
+                (Upload::Asset, Some(sha)) => {
+                    ("asset_id", self.asset(&image.path, &written, &sha, name, Some(image.content_type)).await?)
+                }
+                (Upload::Asset, None) => return Err(TaskError::Local(format!("`{written}` has no content hash"))),
+            };
+            source.insert(member.into(), Value::String(value));
+        }
+        Ok(())
+    }
+
     /// The id of a `ready` asset holding the file: from the state directory, else
-    /// uploaded and waited for (ASSET-5/6).
-    async fn asset(&self, path: &Path, written: &str, sha: &str, name: &str) -> Result<String, TaskError> {
+    /// uploaded (as `content_type`, else by extension) and waited for (ASSET-5/6).
+    async fn asset(
+        &self,
+        path: &Path,
+        written: &str,
+        sha: &str,
+        name: &str,
+        content_type: Option<&'static str>,
+    ) -> Result<String, TaskError> {
         let gate = { lock(&self.uploads).entry(sha.to_owned()).or_default().clone() };
         let _in_process = gate.lock().await;
         if let Some(message) = lock(&self.failed).get(sha) {
@@ -104,7 +146,7 @@ impl Sources<'_> {
         let size =
             std::fs::metadata(path).map_err(|e| TaskError::Local(format!("cannot read `{written}`: {e}")))?.len();
         self.observer.event(name, &Event::Uploading { bytes: size });
-        let asset = self.client.upload_asset(path, &filename).await?;
+        let asset = self.client.upload_asset(path, &filename, content_type).await?;
         let record = AssetRecord {
             sha256: sha.to_owned(),
             asset_id: asset.id.clone(),
@@ -171,15 +213,21 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The file inline as `base64_string`; refused above [`MAX_BASE64_BYTES`].
 pub fn base64_source(path: &Path, written: &str) -> Result<VideoSource, TaskError> {
+    Ok(VideoSource::Base64String { base64_string: read_base64(path, written, "videos", "REQ-VIDEO-1")? })
+}
+
+/// The bytes of `path` in standard base64; refused above [`MAX_BASE64_BYTES`]
+/// naming `what` is limited and the `rule`.
+fn read_base64(path: &Path, written: &str, what: &str, rule: &str) -> Result<String, TaskError> {
     let len = std::fs::metadata(path).map_err(|e| TaskError::Local(format!("cannot read `{written}`: {e}")))?.len();
     if len > MAX_BASE64_BYTES {
         return Err(TaskError::Local(format!(
-            "`{written}` is {len} bytes; inline base64 videos are limited to {MAX_BASE64_BYTES} bytes \
-             (REQ-VIDEO-1); upload it as an asset instead"
+            "`{written}` is {len} bytes; inline base64 {what} are limited to {MAX_BASE64_BYTES} bytes \
+             ({rule}); upload it as an asset instead"
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| TaskError::Local(format!("cannot read `{written}`: {e}")))?;
-    Ok(VideoSource::Base64String { base64_string: base64::engine::general_purpose::STANDARD.encode(bytes) })
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 #[cfg(test)]

@@ -17,13 +17,10 @@ use super::media::DEFAULT_URL_FACTS;
 use super::store::{Clock, Sim, rfc3339};
 use crate::contract::media::MediaFacts;
 
-/// Largest direct video upload, bytes: 200 MiB (ASSET-4).
-pub const MAX_VIDEO_BYTES: u64 = 209_715_200;
-/// Largest direct image upload, bytes: 32 MiB (ASSET-4).
-pub const MAX_IMAGE_BYTES: u64 = 33_554_432;
+pub use crate::contract::assets::{MAX_IMAGE_ASSET_BYTES as MAX_IMAGE_BYTES, MAX_VIDEO_ASSET_BYTES as MAX_VIDEO_BYTES};
 /// Request body limit of the upload route: the video limit plus multipart framing,
 /// so that an oversize file is reported by ASSET-4 rather than cut off unread.
-pub const UPLOAD_BODY_LIMIT: usize = 209_715_200 + 1024 * 1024;
+pub const UPLOAD_BODY_LIMIT: usize = MAX_VIDEO_BYTES as usize + 1024 * 1024;
 
 const IMAGE_EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "webp", "gif", "bmp"];
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value, json};
 
+use super::images;
 use super::model::{Analysis, Pos, TemplateText, Video, VideoInput, Workflow};
 use crate::canonical::{canonical_json, sha256_hex};
 use crate::contract::Violation;
@@ -45,6 +46,13 @@ impl PlannedTask {
     pub fn keyed(&self) -> Value {
         let mut request = self.body.clone();
         request.shift_remove("custom_id");
+        // A local image counts by its content, as a local video does: renaming the
+        // file or switching between asset and base64 sends the same image.
+        for (_, source) in images::media_sources_mut(request.iter_mut()) {
+            if let Some(Value::Object(file)) = source.get_mut(images::FILE) {
+                file.retain(|k, _| k == "sha256");
+            }
+        }
         json!({"request": Value::Object(request), "video": self.video_identity})
     }
 
@@ -260,6 +268,12 @@ impl Expander<'_> {
                 body.insert(key.to_owned(), v);
             }
         }
+        for (_, source) in images::media_sources_mut(body.iter_mut()) {
+            let image = images::marker_path(source).and_then(|p| self.workflow.images.iter().find(|i| i.written == p));
+            if let (Some(image), Some(Value::Object(file))) = (image, source.get_mut(images::FILE)) {
+                file.insert("sha256".into(), json!(file_hashes.get(&image.path)));
+            }
+        }
         // A template that did not render leaves the body incomplete: checking it
         // would report a second, spurious fault (a missing prompt).
         if self.diags.len() == before {
@@ -310,7 +324,23 @@ impl Expander<'_> {
         let mut full = Map::new();
         full.insert("video".into(), validation_source(video));
         full.extend(body.iter().map(|(k, v)| (k.clone(), v.clone())));
-        for v in crate::contract::validate_create(&Value::Object(full), None) {
+        // A local image goes as an asset or inline base64, both checked at load; a
+        // fault of the stand-in `asset_id` is a fault of `file`.
+        let mut stand_ins = Vec::new();
+        for (path, source) in images::media_sources_mut(full.iter_mut()) {
+            if source.shift_remove(images::FILE).is_some() {
+                source.insert("asset_id".into(), json!("local-image"));
+                stand_ins.push(format!("{path}.asset_id"));
+            }
+        }
+        for mut v in crate::contract::validate_create(&Value::Object(full), None) {
+            if stand_ins.contains(&v.field) {
+                v.field = format!("{}.{}", v.field.trim_end_matches(".asset_id"), images::FILE);
+                v.reason = v.reason.replace(
+                    "exactly one of url, asset_id, base64_string",
+                    "exactly one of url, asset_id, base64_string, file",
+                );
+            }
             let pos = violation_pos(analysis, video, &v);
             if !self.seen.insert((v.rule, pos.line, pos.column, v.reason.clone())) {
                 continue;

@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 use serde_json::{Value, json};
 use serde_saphyr::Spanned;
 
+use super::images::{self, LocalImage};
 use super::model::{Analysis, Output, Place, Pos, TemplateText, TruncatedPolicy, Upload, Video, VideoInput, Workflow};
 use super::schema::{AnalysisEntry, OutputEntry, S, VideoEntry, WorkflowFile};
 use super::tree::{Scalars, Tree, pos_of_location};
@@ -65,7 +66,7 @@ pub fn load_partial(path: &Path) -> Result<(Workflow, Vec<Diagnostic>), Vec<Diag
 /// Like [`load_partial`], with the file's text already read.
 pub fn load_str(path: &Path, source: String) -> Result<(Workflow, Vec<Diagnostic>), Vec<Diagnostic>> {
     let file: WorkflowFile = parse_yaml(&source).map_err(|e| vec![yaml_diagnostic(path, &source, &e)])?;
-    let mut cx = Resolver { path, source: &source, diags: Vec::new(), broken_videos: Vec::new() };
+    let mut cx = Resolver { path, source: &source, diags: Vec::new(), broken_videos: Vec::new(), images: Vec::new() };
     let workflow = cx.workflow(file);
     let mut diags = cx.diags;
     sort_diagnostics(&mut diags);
@@ -155,6 +156,8 @@ struct Resolver<'a> {
     diags: Vec<Diagnostic>,
     /// Ids of videos dropped for an error: a reference to one is not a second error.
     broken_videos: Vec<String>,
+    /// Local images of media sources, each path once.
+    images: Vec<LocalImage>,
 }
 
 const VIDEO_SOURCES: [&str; 4] = ["file", "url", "asset_id", "video_id"];
@@ -235,6 +238,7 @@ impl Resolver<'_> {
             videos,
             analyses,
             reports,
+            images: std::mem::take(&mut self.images),
         }
     }
 
@@ -500,6 +504,7 @@ impl Resolver<'_> {
             r.tree(name, a.as_ref().or(b.as_ref()), self.source);
         }
         r.tree("prompt_v2", e.prompt_v2.as_ref().or(d.prompt_v2.as_ref()), self.source);
+        self.local_images(&mut r);
         let prompt_v2_input =
             r.fields.get("prompt_v2").and_then(|v| v.get("input_text")).and_then(Value::as_str).map(|text| {
                 let pos = r.place("prompt_v2.input_text").map_or(pos, |p| p.value);
@@ -597,6 +602,107 @@ impl Resolver<'_> {
                 r.places
                     .push(("response_format.segment_time_format".into(), Place { key: pos_of(f), value: pos_of(f) }));
             }
+        }
+    }
+
+    /// Checks every media source's `file:` (REQ-PROMPT-V2-2): the file exists, is an
+    /// image of an accepted format, and fits the limit of its `upload:` (VAL-24 for
+    /// inline base64, ASSET-4 for an asset). Each becomes a marker the engine
+    /// resolves ([`images`](super::images)); `upload:` without `file:` is misplaced.
+    fn local_images(&mut self, r: &mut Request) {
+        let dir = self.dir();
+        let Request { fields, places } = r;
+        let at = |path: &str| places.iter().find(|(p, _)| p == path).map(|(_, place)| *place);
+        for (path, source) in images::media_sources_mut(fields.iter_mut()) {
+            let upload_place = at(&format!("{path}.upload")).unwrap_or_default();
+            let upload = source.shift_remove("upload");
+            let Some(file) = source.get(images::FILE) else {
+                if upload.is_some() {
+                    self.error(rules::MISPLACED, upload_place.key, "`upload` applies to a media source's `file:`")
+                        .hint = Some("remove it: `url`, `asset_id` and `base64_string` are sent as written".into());
+                }
+                continue;
+            };
+            let place = at(&format!("{path}.file")).unwrap_or_default();
+            let Some(written) = file.as_str().map(str::to_owned) else {
+                self.error(rules::VALUE, place.value, "`file` of a media source must be a path to an image");
+                continue;
+            };
+            let upload = match upload.as_ref().map(|u| u.as_str()) {
+                None => Upload::Asset,
+                Some(Some(u)) if let Some((_, v)) = UPLOADS.iter().find(|(name, _)| *name == u) => *v,
+                Some(_) => {
+                    self.error(rules::VALUE, upload_place.value, "`upload` must be `asset` or `base64`").hint =
+                        Some("asset (default): uploaded once per content; base64: sent inline".into());
+                    continue;
+                }
+            };
+            if let Some(image) = self.local_image(&dir, &written, upload, place.value) {
+                source.insert(images::FILE.into(), images::marker(&written, upload));
+                if !self.images.iter().any(|i| i.path == image.path) {
+                    self.images.push(image);
+                }
+            }
+        }
+    }
+
+    /// Reads the head and size of image `written` and checks them.
+    fn local_image(&mut self, dir: &Path, written: &str, upload: Upload, pos: Pos) -> Option<LocalImage> {
+        use crate::contract::assets::{IMAGE_FORMATS, MAX_IMAGE_ASSET_BYTES, SNIFF_BYTES, image_type};
+        use std::io::Read;
+        let path = dir.join(written);
+        let read = std::fs::metadata(&path).and_then(|m| {
+            let mut head = Vec::with_capacity(SNIFF_BYTES);
+            if m.is_file() {
+                std::fs::File::open(&path)?.take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+            }
+            Ok((m, head))
+        });
+        let (size, head) = match read {
+            Ok((m, head)) if m.is_file() => (m.len(), head),
+            Ok(_) => {
+                self.error(rules::FILE, pos, format!("image `{written}` is not a file"));
+                return None;
+            }
+            Err(e) => {
+                let message = if e.kind() == std::io::ErrorKind::NotFound {
+                    format!("image file `{written}` not found")
+                } else {
+                    format!("cannot read image `{written}`: {e}")
+                };
+                self.error(rules::FILE, pos, message).hint =
+                    Some(format!("paths are relative to the workflow's directory ({})", dir.display()));
+                return None;
+            }
+        };
+        let Some(content_type) = image_type(&head) else {
+            self.error("REQ-PROMPT-V2-2", pos, format!("`{written}` is not a {IMAGE_FORMATS} image")).hint =
+                Some("media sources are images; convert it, e.g. `ffmpeg -i IN OUT.png`".into());
+            return None;
+        };
+        let base64_max = crate::contract::MAX_BASE64_DECODED_BYTES;
+        match upload {
+            Upload::Base64 if size > base64_max => {
+                self.error(
+                    "VAL-24",
+                    pos,
+                    format!(
+                        "`{written}` is {size} bytes; `upload: base64` sends at most {base64_max} bytes (30 MiB) inline"
+                    ),
+                )
+                .hint = Some("remove `upload: base64` to upload it as an asset (up to 32 MiB)".into());
+                None
+            }
+            Upload::Asset if size > MAX_IMAGE_ASSET_BYTES => {
+                self.error(
+                    "ASSET-4",
+                    pos,
+                    format!("`{written}` is {size} bytes; an image asset holds at most {MAX_IMAGE_ASSET_BYTES} bytes (32 MiB)"),
+                )
+                .hint = Some("make the image smaller, or link it with `url:`".into());
+                None
+            }
+            _ => Some(LocalImage { path, written: written.to_owned(), content_type, pos }),
         }
     }
 

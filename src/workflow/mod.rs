@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod expand;
+pub mod images;
 pub mod load;
 pub mod model;
 pub mod schema;

@@ -40,6 +40,8 @@ pub struct Workflow {
     pub analyses: Vec<Analysis>,
     /// Reports, rendered once over all tasks.
     pub reports: Vec<Output>,
+    /// Local images of media sources (`file:`), each path once, in file order.
+    pub images: Vec<super::images::LocalImage>,
 }
 
 /// Where a video comes from (design §2).

@@ -317,7 +317,7 @@ pub mod shapes {
     }
 
     /// An image referenced as `<@name>` (REQ-PROMPT-V2-2): exactly one of `url`,
-    /// `asset_id`, `base64_string`.
+    /// `asset_id`, `base64_string`, or a local `file`.
     #[derive(Debug, JsonSchema)]
     #[schemars(deny_unknown_fields)]
     pub struct MediaSource {
@@ -332,6 +332,12 @@ pub mod shapes {
         pub asset_id: Option<String>,
         /// The image, base64 (≤ 30 MiB decoded).
         pub base64_string: Option<String>,
+        /// A local JPEG, PNG, WebP, GIF or BMP image, relative to the workflow.
+        pub file: Option<String>,
+        /// How a local `file` is sent: `asset` (default; uploaded once per content,
+        /// ≤ 32 MiB) or `base64` (inline, ≤ 30 MiB).
+        #[schemars(extend("enum" = ["asset", "base64"]))]
+        pub upload: Option<String>,
     }
 
     /// `prompt_v2` (REQ-PROMPT-V2-1).
