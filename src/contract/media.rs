@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde_json::{Map, Value};
+
 /// Shortest accepted video, seconds (MEDIA-1) [seed].
 pub const MIN_DURATION_S: f64 = 4.0;
 /// Longest accepted video, seconds (MEDIA-1) [seed].
@@ -105,6 +107,33 @@ pub fn check_time_range(start: f64, end: f64, d: f64) -> Option<MediaViolation> 
     })
 }
 
+/// Checks every `response_format.segment_definitions[*].time_ranges[*]` of a request
+/// `body` against a known duration `d` (MEDIA-2); each message starts with the
+/// range's indexed path. Ranges without numeric bounds are left to VAL-48.
+pub fn check_time_ranges(body: &Map<String, Value>, d: f64) -> Vec<MediaViolation> {
+    let definitions = body.get("response_format").and_then(|rf| rf.get("segment_definitions"));
+    let Some(definitions) = definitions.and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, definition) in definitions.iter().enumerate() {
+        let Some(ranges) = definition.get("time_ranges").and_then(Value::as_array) else {
+            continue;
+        };
+        for (j, range) in ranges.iter().enumerate() {
+            let bound = |k: &str| range.get(k).and_then(Value::as_f64);
+            let (Some(start), Some(end)) = (bound("start_time"), bound("end_time")) else {
+                continue;
+            };
+            if let Some(mut v) = check_time_range(start, end, d) {
+                v.message = format!("response_format.segment_definitions[{i}].time_ranges[{j}]: {}", v.message);
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +170,24 @@ mod tests {
         assert!(check_window(Some(1.312), None, 5.312).is_empty());
         assert_eq!(check_window(Some(1.5), None, 5.312).len(), 1);
         assert_eq!(check_window(None, Some(6.0), 5.312)[0].rule, "MEDIA-2");
+    }
+
+    #[test]
+    fn every_time_range_must_fit_the_video() {
+        let body = serde_json::json!({"response_format": {"type": "segment_definitions", "segment_definitions": [
+            {"id": "a", "time_ranges": [{"start_time": 0, "end_time": 5.312}]},
+            {"id": "b"},
+            {"id": "c", "time_ranges": [{"start_time": 0, "end_time": 3}, {"start_time": 3, "end_time": 9.5}]},
+        ]}});
+        let body = body.as_object().expect("object");
+        let got: Vec<String> = check_time_ranges(body, 5.312).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "MEDIA-2: response_format.segment_definitions[2].time_ranges[1]: time range 3..9.5 s is outside the video (0..5.312 s)"
+            ]
+        );
+        assert!(check_time_ranges(body, 9.5).is_empty(), "end = d is inside (bounds inclusive)");
+        assert!(check_time_ranges(&Map::new(), 1.0).is_empty());
     }
 }

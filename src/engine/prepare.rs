@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::contract::media::{MediaFacts, check_media, check_window};
+use crate::contract::media::{MediaFacts, check_media, check_time_ranges, check_window};
 use crate::diag::Diagnostic;
 use crate::media::{ProbeError, probe};
 use crate::render::Renderer;
@@ -112,6 +112,7 @@ pub fn prepare(path: &Path) -> Result<Prepared, Vec<Diagnostic>> {
             let num = |k: &str| task.body.get(k).and_then(serde_json::Value::as_f64);
             let faults: Vec<String> = check_window(num("start_time"), num("end_time"), facts.duration)
                 .iter()
+                .chain(&check_time_ranges(&task.body, facts.duration))
                 .map(|v| format!("{v} ({written})"))
                 .collect();
             if !faults.is_empty() {
