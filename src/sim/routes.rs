@@ -22,7 +22,7 @@ use super::store::{
     Clock, IdemRecord, ListFilter, PENDING, PROCESSING, Planned, QUEUED, Sim, SimTask, State as SimState,
 };
 use super::synth::{SynthInput, fingerprint, synthesize};
-use crate::contract::media::{MediaFacts, check_media, check_window};
+use crate::contract::media::{MediaFacts, check_media, check_time_ranges, check_window};
 use crate::contract::tokens::max_tokens_bounds;
 use crate::contract::{AssetInfo, Resources, validate_create, validate_idempotency_key};
 
@@ -291,6 +291,9 @@ fn plan(sim: &Sim, body: &Value, media: &media::Media, fault: Option<&Action>) -
     let num = |k: &str| body.get(k).and_then(Value::as_f64);
     let mut faults: Vec<String> = check_media(&facts).iter().map(ToString::to_string).collect();
     faults.extend(check_window(num("start_time"), num("end_time"), facts.duration).iter().map(ToString::to_string));
+    if let Some(obj) = body.as_object() {
+        faults.extend(check_time_ranges(obj, facts.duration).iter().map(ToString::to_string));
+    }
     if let Some(first) = faults.first() {
         return Planned::Failed { message: format!("[simulated] {first}") };
     }

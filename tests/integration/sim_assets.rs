@@ -133,3 +133,34 @@ async fn assets_stay_processing_for_asset_ready_on_the_virtual_clock() {
     assert_eq!(advance.status(), 200);
     assert_eq!(get_asset(&s, &id).await["status"], "ready");
 }
+
+/// MEDIA-4 covers MEDIA-2's time ranges too: a segment definition's range past the
+/// end of the video (a URL, 60 s by default, MEDIA-5) fails the task
+/// asynchronously, naming the range; a range inside the video is fine.
+#[tokio::test]
+async fn a_time_range_past_the_video_fails_the_task_with_media_2() {
+    let s = sim(SimConfig { clock: Clock::Tick, ..SimConfig::default() }).await;
+    let body = |end: f64| {
+        json!({"model_name": "pegasus1.5", "video": {"type": "url", "url": "https://media.example.com/x.mp4"},
+               "analysis_mode": "time_based_metadata",
+               "response_format": {"type": "segment_definitions", "segment_definitions": [
+                   {"id": "goals", "description": "Goals", "time_ranges": [{"start_time": 50, "end_time": end}]}]}})
+    };
+    let mut outcomes = Vec::new();
+    for end in [60.0, 70.0] {
+        let r = client().post(format!("{}/analyze/tasks", s.base_url)).header("x-api-key", "k").json(&body(end));
+        let t: Value = r.send().await.expect("answered").json().await.expect("json");
+        let t = until_terminal(&s, t["task_id"].as_str().expect("task_id")).await;
+        outcomes.push((t["status"].clone(), t["error"]["message"].clone()));
+    }
+    assert_eq!(outcomes[0], (json!("ready"), Value::Null));
+    assert_eq!(
+        outcomes[1],
+        (
+            json!("failed"),
+            json!(
+                "[simulated] MEDIA-2: response_format.segment_definitions[0].time_ranges[0]: time range 50..70 s is outside the video (0..60 s)"
+            )
+        )
+    );
+}
