@@ -8,6 +8,9 @@ use crate::engine::outcome::EXIT_OK;
 
 /// Prints the completion script of `shell` on stdout; exit 0.
 pub fn run(shell: Shell) -> i32 {
-    clap_complete::generate(shell, &mut Cli::command(), "vidflow", &mut std::io::stdout());
+    // Into memory first: `generate` panics when it cannot write.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "vidflow", &mut script);
+    out!("{}", String::from_utf8_lossy(&script));
     EXIT_OK
 }

@@ -24,34 +24,34 @@ pub fn run(args: &InitArgs) -> i32 {
     let existing: Vec<PathBuf> = files.iter().map(|(rel, _)| dir.join(rel)).filter(|p| p.exists()).collect();
     if !existing.is_empty() {
         for p in &existing {
-            eprintln!("error: `{}` already exists", p.display());
+            errln!("error: `{}` already exists", p.display());
         }
-        eprintln!("error: nothing was written; choose an empty directory (`vidflow init DIR`)");
+        errln!("error: nothing was written; choose an empty directory (`vidflow init DIR`)");
         return EXIT_TASKS_FAILED;
     }
     for (rel, content) in &files {
         if let Err(e) = write_new(&dir.join(rel), content) {
-            eprintln!("error: cannot write `{}`: {e}", dir.join(rel).display());
+            errln!("error: cannot write `{}`: {e}", dir.join(rel).display());
             return EXIT_TASKS_FAILED;
         }
-        println!("created {}", dir.join(rel).display());
+        outln!("created {}", dir.join(rel).display());
     }
     let wf = dir.join("workflow.yaml");
-    println!();
-    println!("Add this to your README:");
-    println!();
-    println!("## Video analysis");
-    println!();
-    println!("`{}` describes which videos are analysed and where the results go.", wf.display());
-    println!("Check it, see what would run, and run it offline against the simulator:");
-    println!();
-    println!("```sh");
-    println!("vidflow check {}", wf.display());
-    println!("vidflow plan {}", wf.display());
-    println!("vidflow run {} --sim", wf.display());
-    println!("```");
-    println!();
-    println!("With `TWELVE_LABS_API_KEY` set, `vidflow run {}` uses the TwelveLabs API.", wf.display());
+    outln!();
+    outln!("Add this to your README:");
+    outln!();
+    outln!("## Video analysis");
+    outln!();
+    outln!("`{}` describes which videos are analysed and where the results go.", wf.display());
+    outln!("Check it, see what would run, and run it offline against the simulator:");
+    outln!();
+    outln!("```sh");
+    outln!("vidflow check {}", wf.display());
+    outln!("vidflow plan {}", wf.display());
+    outln!("vidflow run {} --sim", wf.display());
+    outln!("```");
+    outln!();
+    outln!("With `TWELVE_LABS_API_KEY` set, `vidflow run {}` uses the TwelveLabs API.", wf.display());
     EXIT_OK
 }
 

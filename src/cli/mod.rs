@@ -1,6 +1,8 @@
 //! The command line: clap definitions, dispatch, and output (human and `--json`).
 //! Errors are rendered here, once.
 
+#[macro_use]
+mod output;
 mod args;
 mod completions;
 mod init;
@@ -27,7 +29,7 @@ pub fn main() -> ExitCode {
     let code = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt.block_on(dispatch(cli)),
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             3
         }
     };
@@ -51,11 +53,11 @@ async fn dispatch(cli: Cli) -> i32 {
 /// Prints diagnostics to stderr with a closing count line; returns exit code 2.
 fn report_diagnostics(file: &std::path::Path, diags: &[Diagnostic]) -> i32 {
     for d in diags {
-        eprint!("{d}");
-        eprintln!();
+        err!("{d}");
+        errln!();
     }
     let n = diags.len();
-    eprintln!(
+    errln!(
         "error: `{}` has {n} error{}; nothing was submitted or written",
         file.display(),
         if n == 1 { "" } else { "s" }

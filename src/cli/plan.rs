@@ -30,15 +30,15 @@ pub fn run(args: &PlanArgs) -> i32 {
         match plan(&prepared, &Store::open(&prepared.workflow.dir)) {
             Ok(p) => plans.push(p),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 worst = worst.max(EXIT_TASKS_FAILED);
             }
         }
     }
     if args.json {
         match serde_json::to_string_pretty(&Report { workflows: &plans }) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("error: cannot encode the plan: {e}"),
+            Ok(s) => outln!("{s}"),
+            Err(e) => errln!("error: cannot encode the plan: {e}"),
         }
     } else {
         plans.iter().for_each(print_plan);
@@ -47,15 +47,15 @@ pub fn run(args: &PlanArgs) -> i32 {
 }
 
 fn print_plan(p: &Plan) {
-    println!("{}", p.workflow);
+    outln!("{}", p.workflow);
     let width = p.tasks.iter().map(|t| t.name.len()).max().unwrap_or(0);
     for t in &p.tasks {
         let label = t.status.label();
         let detail = t.reason.strip_prefix(label).map_or(t.reason.as_str(), |r| r.trim_start_matches(": "));
-        println!("  {:<width$}  {label:<9}  {detail}", t.name);
+        outln!("  {:<width$}  {label:<9}  {detail}", t.name);
     }
     let n = &p.totals;
-    println!(
+    outln!(
         "{} tasks: {} new, {} changed, {} cached, {} in flight, {} retry, {} rejected; \
          {} to submit, {:.2} billable minutes of video{}",
         n.tasks,

@@ -62,7 +62,7 @@ impl Progress {
     pub fn note(&self, message: &str) {
         match self {
             Self::Lines { quiet: true, .. } => {}
-            Self::Lines { start, .. } => eprintln!("[{:>6.1}s] {message}", start.elapsed().as_secs_f64()),
+            Self::Lines { start, .. } => errln!("[{:>6.1}s] {message}", start.elapsed().as_secs_f64()),
             Self::Live(live) => {
                 let _ = live.multi.println(message);
             }
@@ -108,7 +108,7 @@ impl Observer for Progress {
             Self::Lines { quiet: true, .. } => {}
             Self::Lines { start, .. } => {
                 if let Some(what) = describe(event) {
-                    eprintln!("[{:>6.1}s] {task}: {what}", start.elapsed().as_secs_f64());
+                    errln!("[{:>6.1}s] {task}: {what}", start.elapsed().as_secs_f64());
                 }
             }
             Self::Live(live) => live.event(task, event),

@@ -32,7 +32,7 @@ pub async fn run(args: RunArgs) -> i32 {
     let only = match args.only.iter().map(|p| glob::Pattern::new(p)).collect::<Result<Vec<_>, _>>() {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: --only: {e}");
+            errln!("error: --only: {e}");
             return EXIT_INVALID;
         }
     };
@@ -40,7 +40,7 @@ pub async fn run(args: RunArgs) -> i32 {
     let (client, sim, poll, assets) = match connect(&args.api_url, args.sim, &args.tuning).await {
         Ok(c) => c,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return EXIT_API;
         }
     };
@@ -51,7 +51,7 @@ pub async fn run(args: RunArgs) -> i32 {
     let (handle, cancel) = Cancel::pair();
     let watcher = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("interrupted: no new task is submitted; saving state (Ctrl-C again to quit at once)");
+            errln!("interrupted: no new task is submitted; saving state (Ctrl-C again to quit at once)");
             handle.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
                 std::process::exit(EXIT_INTERRUPTED);
@@ -82,7 +82,7 @@ pub async fn run(args: RunArgs) -> i32 {
             Ok(r) => r,
             Err(e) => {
                 progress.finish();
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 worst = worst.max(EXIT_API);
                 continue;
             }
@@ -105,8 +105,8 @@ pub async fn run(args: RunArgs) -> i32 {
     if args.json {
         let doc = json!({"exit_code": worst, "workflows": reports});
         match serde_json::to_string_pretty(&doc) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("error: cannot encode the report: {e}"),
+            Ok(s) => outln!("{s}"),
+            Err(e) => errln!("error: cannot encode the report: {e}"),
         }
     }
     if let Some(sim) = sim {
@@ -166,22 +166,22 @@ pub(super) async fn connect(
 
 /// The summary table: one line per task, then totals.
 fn print_report(p: &Prepared, report: &RunReport) {
-    println!("{}", p.workflow.file.display());
+    outln!("{}", p.workflow.file.display());
     let width = report.tasks.iter().map(|t| t.name.len()).max().unwrap_or(0);
     for t in &report.tasks {
-        println!("  {:<width$}  {:<11}  {}", t.name, t.outcome.label(), detail(t));
+        outln!("  {:<width$}  {:<11}  {}", t.name, t.outcome.label(), detail(t));
     }
     for r in &report.reports {
-        println!("  {:<width$}  {:<11}  {}", "report", "written", r.display());
+        outln!("  {:<width$}  {:<11}  {}", "report", "written", r.display());
     }
     for e in &report.render_errors {
-        println!("  error: {e}");
+        outln!("  error: {e}");
     }
     if let Some(f) = &report.fatal {
-        println!("  error: the API could not be used: {f}");
+        outln!("  error: the API could not be used: {f}");
     }
     if report.interrupted {
-        println!("  interrupted: tasks already created keep running; run again to collect them");
+        outln!("  interrupted: tasks already created keep running; run again to collect them");
     }
     let s = report.summary();
     let files: usize = report.tasks.iter().map(|t| t.outputs.len()).sum::<usize>() + report.reports.len();
@@ -202,7 +202,7 @@ fn print_report(p: &Prepared, report: &RunReport) {
     if s.interrupted > 0 {
         line.push_str(&format!(", {} interrupted", s.interrupted));
     }
-    println!("{line}; {files} files rendered");
+    outln!("{line}; {files} files rendered");
 }
 
 fn detail(t: &TaskReport) -> String {
@@ -236,11 +236,11 @@ pub fn check(args: &CheckArgs) -> i32 {
                 rejected.sort();
                 for (task, reasons) in &rejected {
                     for r in reasons.iter() {
-                        eprintln!("error[{}]: task `{task}` cannot be submitted: {r}", rule_of(r));
+                        errln!("error[{}]: task `{task}` cannot be submitted: {r}", rule_of(r));
                     }
                 }
                 let code = if rejected.is_empty() { EXIT_OK } else { 1 };
-                println!("{}: {} tasks, {} rejected", path.display(), p.tasks.len(), rejected.len());
+                outln!("{}: {} tasks, {} rejected", path.display(), p.tasks.len(), rejected.len());
                 worst = worst.max(code);
             }
         }
@@ -289,9 +289,9 @@ pub fn render(args: &CheckArgs) -> i32 {
             .filter(|(t, line)| !t.outputs.is_empty() && line.outputs.is_empty())
             .count();
         for e in &report.render_errors {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
         }
-        println!("{}: {files} files rendered; {missing} tasks have no stored result", path.display());
+        outln!("{}: {files} files rendered; {missing} tasks have no stored result", path.display());
         if !report.render_errors.is_empty() {
             worst = worst.max(1);
         }

@@ -12,6 +12,6 @@ pub fn schema_json() -> String {
 
 /// Prints [`schema_json`]; exit 0.
 pub fn run() -> i32 {
-    println!("{}", schema_json());
+    outln!("{}", schema_json());
     EXIT_OK
 }

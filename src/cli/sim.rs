@@ -67,19 +67,19 @@ pub async fn serve(args: SimArgs) -> i32 {
     let config = match config(&args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return 2;
         }
     };
     let sim = match start(config, addr).await {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cannot listen on {addr}: {e}");
+            errln!("error: cannot listen on {addr}: {e}");
             return 3;
         }
     };
-    println!("{}", sim.base_url);
-    eprintln!("vidflow simulator listening; results are synthetic. Ctrl-C stops it.");
+    outln!("{}", sim.base_url);
+    errln!("vidflow simulator listening; results are synthetic. Ctrl-C stops it.");
     let _ = tokio::signal::ctrl_c().await;
     sim.stop().await;
     0

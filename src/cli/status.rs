@@ -34,7 +34,7 @@ pub async fn status(args: &StatusArgs) -> i32 {
         match connect(&args.api_url, false, &Tuning::default()).await {
             Ok((client, ..)) => Some(client),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return EXIT_API;
             }
         }
@@ -51,7 +51,7 @@ pub async fn status(args: &StatusArgs) -> i32 {
             match Store::lock(dir_of(path), &p.workflow.name) {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    errln!("error: {e}");
                     return EXIT_API;
                 }
             }
@@ -63,7 +63,7 @@ pub async fn status(args: &StatusArgs) -> i32 {
             let line = match line_of(&store, &t.name, &t.key, client.as_ref()).await {
                 Ok(l) => l,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    errln!("error: {e}");
                     return EXIT_API;
                 }
             };
@@ -73,18 +73,18 @@ pub async fn status(args: &StatusArgs) -> i32 {
             docs.push(json!({"workflow": p.workflow.file, "tasks": lines}));
             continue;
         }
-        println!("{}", p.workflow.file.display());
+        outln!("{}", p.workflow.file.display());
         let width = lines.iter().map(|l| l.task.len()).max().unwrap_or(0);
         for l in &lines {
             let id = l.task_id.as_deref().unwrap_or("-");
             let msg = l.message.as_deref().unwrap_or("");
-            println!("  {:<width$}  {:<11}  {id:<24}  {msg}", l.task, l.status);
+            outln!("  {:<width$}  {:<11}  {id:<24}  {msg}", l.task, l.status);
         }
     }
     if args.json {
         match serde_json::to_string_pretty(&json!({"workflows": docs})) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("error: cannot encode the report: {e}"),
+            Ok(s) => outln!("{s}"),
+            Err(e) => errln!("error: cannot encode the report: {e}"),
         }
     }
     EXIT_OK

@@ -336,10 +336,6 @@ impl Expander<'_> {
         for mut v in crate::contract::validate_create(&Value::Object(full), None) {
             if stand_ins.contains(&v.field) {
                 v.field = format!("{}.{}", v.field.trim_end_matches(".asset_id"), images::FILE);
-                v.reason = v.reason.replace(
-                    "exactly one of url, asset_id, base64_string",
-                    "exactly one of url, asset_id, base64_string, file",
-                );
             }
             let pos = violation_pos(analysis, video, &v);
             if !self.seen.insert((v.rule, pos.line, pos.column, v.reason.clone())) {
@@ -386,6 +382,9 @@ fn violation_pos(analysis: &Analysis, video: &Video, v: &Violation) -> Pos {
 fn hint_for(v: &Violation) -> Option<String> {
     if let Some((_, near)) = v.reason.split_once("did you mean ") {
         return Some(format!("did you mean `{}`?", near.trim_end_matches('?')));
+    }
+    if v.rule == "VAL-2" && v.field.contains("media_sources[") {
+        return Some("a media source also takes `file:` (a local image) and `upload: asset|base64`".into());
     }
     Some(match v.rule {
         "VAL-7" => {

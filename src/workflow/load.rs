@@ -319,7 +319,9 @@ impl Resolver<'_> {
             [(kind, value)] => match *kind {
                 "file" => {
                     let path = self.dir().join(&value.value);
-                    if !path.is_file() {
+                    if path.exists() && !path.is_file() {
+                        self.error(rules::FILE, pos_of(value), format!("video `{}` is not a file", value.value));
+                    } else if !path.is_file() {
                         self.error(rules::FILE, pos_of(value), format!("video file `{}` not found", value.value))
                             .hint =
                             Some(format!("paths are relative to the workflow's directory ({})", self.dir().display()));
@@ -612,9 +614,22 @@ impl Resolver<'_> {
     fn local_images(&mut self, r: &mut Request) {
         let dir = self.dir();
         let Request { fields, places } = r;
-        let at = |path: &str| places.iter().find(|(p, _)| p == path).map(|(_, place)| *place);
+        // Members read from `segment_definitions_file` have no place of their own:
+        // they point at the nearest written parent (the `_file` key).
+        let at = |path: &str| {
+            let mut path = path;
+            loop {
+                if let Some((_, place)) = places.iter().find(|(p, _)| p == path) {
+                    return *place;
+                }
+                match path.rfind(['.', '[']) {
+                    Some(i) => path = &path[..i],
+                    None => return Place::default(),
+                }
+            }
+        };
         for (path, source) in images::media_sources_mut(fields.iter_mut()) {
-            let upload_place = at(&format!("{path}.upload")).unwrap_or_default();
+            let upload_place = at(&format!("{path}.upload"));
             let upload = source.shift_remove("upload");
             let Some(file) = source.get(images::FILE) else {
                 if upload.is_some() {
@@ -623,11 +638,22 @@ impl Resolver<'_> {
                 }
                 continue;
             };
-            let place = at(&format!("{path}.file")).unwrap_or_default();
+            let place = at(&format!("{path}.file"));
             let Some(written) = file.as_str().map(str::to_owned) else {
                 self.error(rules::VALUE, place.value, "`file` of a media source must be a path to an image");
                 continue;
             };
+            if let Some(other) = ["url", "asset_id", "base64_string"].into_iter().find(|k| source.contains_key(*k)) {
+                self.error(
+                    "VAL-24",
+                    place.key,
+                    format!(
+                        "a media source has exactly one of url, asset_id, base64_string, file; `{other}` is also given"
+                    ),
+                )
+                .hint = Some(format!("remove `file` to send `{other}`, or remove `{other}` to send the local image"));
+                continue;
+            }
             let upload = match upload.as_ref().map(|u| u.as_str()) {
                 None => Upload::Asset,
                 Some(Some(u)) if let Some((_, v)) = UPLOADS.iter().find(|(name, _)| *name == u) => *v,

@@ -111,3 +111,20 @@ fn init_scaffolds_a_checked_workflow_and_completions_print() {
         assert!(String::from_utf8_lossy(&out.stdout).contains("plan"), "{shell}");
     }
 }
+
+/// Regression: `vidflow plan | head` panicked ("failed printing to stdout: Broken
+/// pipe", exit 101). A reader that has gone is no error of the command: it finishes
+/// quietly with its own exit code, for stdout and stderr alike.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let dir = fixture("skeleton");
+    for args in [&["plan", "--json", "workflow.yaml"][..], &["check", "workflow.yaml"], &["completions", "bash"]] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let (err_reader, err_writer) = std::io::pipe().expect("pipe");
+        drop(err_reader);
+        let status = vidflow(dir.path()).args(args).stdout(writer).stderr(err_writer).status().expect("runs");
+        let want = if args[0] == "check" { 1 } else { 0 };
+        assert_eq!(status.code(), Some(want), "{args:?}: no panic (101), the command's own code");
+    }
+}
