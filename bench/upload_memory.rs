@@ -31,8 +31,8 @@ async fn main() -> std::process::ExitCode {
     };
     let path = PathBuf::from(&file);
     match client.upload_asset(&path, &file, None).await {
-        Ok(asset) => {
-            println!("uploaded: {} ({})", asset.id, asset.status.as_str());
+        Ok(up) => {
+            println!("uploaded: {} ({}), sha256 {}", up.asset.id, up.asset.status.as_str(), up.sha256);
             std::process::ExitCode::SUCCESS
         }
         Err(e) => {

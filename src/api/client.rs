@@ -5,8 +5,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use futures::TryStreamExt as _;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::de::DeserializeOwned;
+use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncReadExt;
 
 use super::error::{ApiError, HttpError, parse_error_body};
@@ -304,7 +306,7 @@ impl Client {
         path: &Path,
         filename: &str,
         content_type: Option<&'static str>,
-    ) -> Result<Asset, ApiError> {
+    ) -> Result<Uploaded, ApiError> {
         let shown = filename.to_owned();
         let file_err = |reason: String| ApiError::File { path: shown.clone(), reason };
         let len = std::fs::metadata(path).map_err(|e| file_err(e.to_string()))?.len();
@@ -316,10 +318,16 @@ impl Client {
         }
         let url = format!("{}/assets", self.inner.base);
         let content_type = content_type.unwrap_or_else(|| content_type_of(path));
+        // The bytes actually sent are hashed as they stream: the file may change
+        // between the check and the upload, and the caller must know.
+        let sent = Arc::new(std::sync::Mutex::new(Sha256::new()));
         let bytes = self
             .execute("upload asset", Bucket::Assets, Retries::NotIdempotent, || {
                 let file = std::fs::File::open(path).map_err(|e| file_err(e.to_string()))?;
-                let body = reqwest::Body::wrap_stream(file_chunks(tokio::fs::File::from_std(file)));
+                *lock(&sent) = Sha256::new();
+                let hasher = Arc::clone(&sent);
+                let chunks = file_chunks(tokio::fs::File::from_std(file)).inspect_ok(move |c| lock(&hasher).update(c));
+                let body = reqwest::Body::wrap_stream(chunks);
                 let part = reqwest::multipart::Part::stream_with_length(body, len)
                     .file_name(filename.to_owned())
                     .mime_str(content_type)
@@ -331,7 +339,9 @@ impl Client {
                 Ok(self.inner.http.post(&url).multipart(form).timeout(self.inner.upload_timeout))
             })
             .await?;
-        decode("upload asset", &bytes)
+        let asset = decode("upload asset", &bytes)?;
+        let sha256 = crate::canonical::hex(&lock(&sent).clone().finalize());
+        Ok(Uploaded { asset, sha256 })
     }
 
     /// `GET /assets/{id}` (ASSET-2).
@@ -452,6 +462,20 @@ fn file_chunks(file: tokio::fs::File) -> impl futures::Stream<Item = std::io::Re
             Err(e) => Some((Err(e), None)),
         }
     })
+}
+
+/// An answered upload: the asset, and the SHA-256 hex of the bytes sent in the
+/// attempt that was answered (the caller compares it with what it checked).
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    /// The asset as created (ASSET-1).
+    pub asset: Asset,
+    /// SHA-256 hex of the file part's bytes as sent.
+    pub sha256: String,
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Content type sent for an upload, from the file extension.

@@ -63,7 +63,7 @@ impl Sources<'_> {
             VideoInput::AssetId(a) => VideoSource::AssetId { asset_id: a.clone() },
             VideoInput::VideoId(v) => VideoSource::VideoId { video_id: v.clone() },
             VideoInput::File { path, written } => match video.upload {
-                Upload::Base64 => base64_source(path, written)?,
+                Upload::Base64 => base64_source(path, written, sha256)?,
                 Upload::Asset => {
                     let sha = sha256.ok_or_else(|| TaskError::Local(format!("`{written}` has no content hash")))?;
                     VideoSource::AssetId { asset_id: self.asset(path, written, sha, name, None).await? }
@@ -94,7 +94,9 @@ impl Sources<'_> {
                 .ok_or_else(|| TaskError::Local(format!("image `{written}` is not one the workflow names")))?;
             source.shift_remove(FILE);
             let (member, value) = match (upload, sha) {
-                (Upload::Base64, _) => ("base64_string", read_base64(&image.path, &written, "images", "VAL-24")?),
+                (Upload::Base64, sha) => {
+                    ("base64_string", read_base64(&image.path, &written, sha.as_deref(), "images", "VAL-24")?)
+                }
                 (Upload::Asset, Some(sha)) => {
                     ("asset_id", self.asset(&image.path, &written, &sha, name, Some(image.content_type)).await?)
                 }
@@ -146,7 +148,13 @@ impl Sources<'_> {
         let size =
             std::fs::metadata(path).map_err(|e| TaskError::Local(format!("cannot read `{written}`: {e}")))?.len();
         self.observer.event(name, &Event::Uploading { bytes: size });
-        let asset = self.client.upload_asset(path, &filename, content_type).await?;
+        let uploaded = self.client.upload_asset(path, &filename, content_type).await?;
+        if uploaded.sha256 != sha {
+            // What was checked (MEDIA-1, image limits) is not what was sent: the
+            // asset is not remembered, and the task is not created on it.
+            return Err(changed(written, sha, &uploaded.sha256));
+        }
+        let asset = uploaded.asset;
         let record = AssetRecord {
             sha256: sha.to_owned(),
             asset_id: asset.id.clone(),
@@ -211,14 +219,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
-/// The file inline as `base64_string`; refused above [`MAX_BASE64_BYTES`].
-pub fn base64_source(path: &Path, written: &str) -> Result<VideoSource, TaskError> {
-    Ok(VideoSource::Base64String { base64_string: read_base64(path, written, "videos", "REQ-VIDEO-1")? })
+/// The error of a file whose bytes are not those checked (SHA-256 `checked`) but
+/// `now`.
+fn changed(written: &str, checked: &str, now: &str) -> TaskError {
+    TaskError::Local(format!(
+        "`{written}` changed after it was checked (SHA-256 {}… then, {}… now); run again to check the new content",
+        &checked[..checked.len().min(12)],
+        &now[..now.len().min(12)]
+    ))
+}
+
+/// The file inline as `base64_string`; refused above [`MAX_BASE64_BYTES`], or when
+/// its bytes no longer have the SHA-256 `sha` they were checked with.
+pub fn base64_source(path: &Path, written: &str, sha: Option<&str>) -> Result<VideoSource, TaskError> {
+    Ok(VideoSource::Base64String { base64_string: read_base64(path, written, sha, "videos", "REQ-VIDEO-1")? })
 }
 
 /// The bytes of `path` in standard base64; refused above [`MAX_BASE64_BYTES`]
-/// naming `what` is limited and the `rule`.
-fn read_base64(path: &Path, written: &str, what: &str, rule: &str) -> Result<String, TaskError> {
+/// naming `what` is limited and the `rule`, or when they do not hash to `sha`.
+fn read_base64(path: &Path, written: &str, sha: Option<&str>, what: &str, rule: &str) -> Result<String, TaskError> {
     let len = std::fs::metadata(path).map_err(|e| TaskError::Local(format!("cannot read `{written}`: {e}")))?.len();
     if len > MAX_BASE64_BYTES {
         return Err(TaskError::Local(format!(
@@ -227,6 +246,12 @@ fn read_base64(path: &Path, written: &str, what: &str, rule: &str) -> Result<Str
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| TaskError::Local(format!("cannot read `{written}`: {e}")))?;
+    if let Some(sha) = sha {
+        let now = crate::canonical::sha256_hex(&bytes);
+        if now != sha {
+            return Err(changed(written, sha, &now));
+        }
+    }
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
@@ -240,16 +265,64 @@ mod tests {
         let small = dir.path().join("s.mp4");
         std::fs::write(&small, b"abc").expect("write");
         assert_eq!(
-            base64_source(&small, "s.mp4").ok(),
+            base64_source(&small, "s.mp4", None).ok(),
             Some(VideoSource::Base64String { base64_string: "YWJj".into() })
         );
         let big = dir.path().join("b.mp4");
         let f = std::fs::File::create(&big).expect("create");
         f.set_len(MAX_BASE64_BYTES + 1).expect("sparse file");
-        let err = base64_source(&big, "media/b.mp4").expect_err("too big").to_string();
+        let err = base64_source(&big, "media/b.mp4", None).expect_err("too big").to_string();
         assert!(err.contains("`media/b.mp4` is 31457281 bytes") && err.contains("31457280"), "{err}");
         let exact = dir.path().join("e.mp4");
         std::fs::File::create(&exact).and_then(|f| f.set_len(MAX_BASE64_BYTES)).expect("sparse");
-        assert!(base64_source(&exact, "e.mp4").is_ok());
+        assert!(base64_source(&exact, "e.mp4", None).is_ok());
+    }
+
+    struct Quiet;
+    impl Observer for Quiet {
+        fn event(&self, _: &str, _: &Event) {}
+    }
+
+    /// Regression: a file replaced between the check and the send was sent anyway
+    /// and remembered under the hash of the bytes that were checked (so MEDIA-1
+    /// could be bypassed and a later run reused the wrong asset). Both ways of
+    /// sending now refuse bytes that do not hash to what was checked.
+    #[tokio::test]
+    async fn a_file_changed_after_its_check_is_neither_sent_inline_nor_remembered_as_an_asset() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("logo.png");
+        std::fs::write(&file, b"\x89PNG\r\n\x1a\n the bytes that were checked").expect("write");
+        let checked = crate::canonical::sha256_file(&file).expect("hash");
+        std::fs::write(&file, b"\x89PNG\r\n\x1a\n other bytes, written later").expect("rewrite");
+
+        let err = base64_source(&file, "logo.png", Some(&checked)).expect_err("changed").to_string();
+        assert!(err.contains("`logo.png` changed after it was checked"), "{err}");
+
+        let sim = crate::sim::start(
+            crate::sim::SimConfig { clock: crate::sim::Clock::Tick, ..Default::default() },
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .expect("sim");
+        let key = crate::api::ApiKey::new("k").expect("key");
+        let client = Client::new(crate::api::ClientConfig::new(sim.base_url.clone(), key)).expect("client");
+        let store = Store::open(dir.path());
+        let policy = AssetPolicy { poll_interval: Duration::from_millis(1), timeout: Duration::from_secs(10) };
+        let sources = Sources {
+            client: &client,
+            store: &store,
+            policy: &policy,
+            observer: &Quiet,
+            uploads: Mutex::new(HashMap::new()),
+            failed: Mutex::new(HashMap::new()),
+        };
+        let png = Some("image/png");
+        let err = sources.asset(&file, "logo.png", &checked, "t", png).await.expect_err("changed").to_string();
+        assert!(err.contains("`logo.png` changed after it was checked"), "{err}");
+        assert_eq!(store.asset(&checked).ok(), Some(None), "not remembered under the checked hash");
+
+        let now = crate::canonical::sha256_file(&file).expect("hash");
+        let id = sources.asset(&file, "logo.png", &now, "t", png).await.expect("the bytes as they are now upload");
+        assert_eq!(store.asset(&now).ok().flatten().map(|a| a.asset_id), Some(id));
     }
 }
