@@ -148,12 +148,12 @@ pub struct Plan {
     pub totals: Totals,
 }
 
-/// Plans `prepared` against the state in `store` and the workflow's section of
-/// `vidflow.lock` (read from the workflow's directory). Reads only.
+/// Plans `prepared` against the state in `store` and the workflow's section of its
+/// `vidflow.lock`. Reads only.
 pub fn plan(prepared: &Prepared, store: &Store) -> Result<Plan, StateError> {
     let workflow = &prepared.workflow;
     let file_name = workflow.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let lock = read_lockfile(&workflow.dir, &file_name)?;
+    let lock = read_lockfile(store.lockfile_dir(), &file_name)?;
     let mut tasks = Vec::with_capacity(prepared.tasks.len());
     let mut totals = Totals::default();
     for task in &prepared.tasks {

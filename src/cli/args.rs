@@ -22,7 +22,7 @@ pub enum Command {
     /// Validate workflows offline: format, contract rules, templates, files, videos.
     Check(CheckArgs),
     /// Re-render every output from stored results, without network access.
-    Render(CheckArgs),
+    Render(RenderArgs),
     /// Show the stored state of each task (`--refresh` asks the API).
     Status(StatusArgs),
     /// Serve the offline simulator of the API on a loopback port.
@@ -43,6 +43,9 @@ pub struct PlanArgs {
     /// Workflow files.
     #[arg(required = true, value_name = "WORKFLOW")]
     pub workflows: Vec<PathBuf>,
+    /// Plan against the state of `run --sim` runs instead of the API's.
+    #[arg(long)]
+    pub sim: bool,
     /// Print the plan as JSON (each task with its request body) on stdout.
     #[arg(long)]
     pub json: bool,
@@ -64,12 +67,23 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Arguments of `check` and `render`.
+/// Arguments of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Workflow files.
     #[arg(required = true, value_name = "WORKFLOW")]
     pub workflows: Vec<PathBuf>,
+}
+
+/// Arguments of `render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Workflow files.
+    #[arg(required = true, value_name = "WORKFLOW")]
+    pub workflows: Vec<PathBuf>,
+    /// Render from the results of `run --sim` runs instead of the API's.
+    #[arg(long)]
+    pub sim: bool,
 }
 
 /// Arguments of `run`.
@@ -164,6 +178,10 @@ pub struct StatusArgs {
     /// API base URL, including `/v1.3` (with `--refresh`).
     #[arg(long, env = "TWELVELABS_BASE_URL", value_name = "URL")]
     pub api_url: Option<String>,
+    /// Show the state of `run --sim` runs instead of the API's (no `--refresh`:
+    /// the in-process simulator keeps nothing between runs).
+    #[arg(long, conflicts_with_all = ["refresh", "api_url"])]
+    pub sim: bool,
     /// Print a machine-readable report on stdout.
     #[arg(long)]
     pub json: bool,

@@ -7,7 +7,7 @@ use super::report_diagnostics;
 use crate::engine::outcome::{EXIT_OK, EXIT_TASKS_FAILED};
 use crate::engine::prepare;
 use crate::plan::{Plan, plan};
-use crate::state::Store;
+use crate::state::{Scope, Store};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -27,7 +27,7 @@ pub fn run(args: &PlanArgs) -> i32 {
                 continue;
             }
         };
-        match plan(&prepared, &Store::open(&prepared.workflow.dir)) {
+        match plan(&prepared, &Store::open(&prepared.workflow.dir, Scope::of(args.sim))) {
             Ok(p) => plans.push(p),
             Err(e) => {
                 errln!("error: {e}");

@@ -98,6 +98,7 @@ fn describe(event: &Event) -> Option<String> {
         Event::Adopted { task_id } => format!("resuming task {task_id} from an earlier run"),
         Event::Status { status } => status.clone(),
         Event::PollError { message } => format!("poll failed, will retry: {message}"),
+        Event::AssetGone { message } => format!("a remembered asset is gone, uploading again: {message}"),
         Event::Done { .. } => return None,
     })
 }

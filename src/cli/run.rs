@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::args::{CheckArgs, RunArgs, TruncatedArg, Tuning};
+use super::args::{CheckArgs, RenderArgs, RunArgs, TruncatedArg, Tuning};
 use super::progress::Progress;
 use super::report_diagnostics;
 use crate::api::client::{API_KEY_ENV, DEFAULT_BASE_URL};
@@ -17,7 +17,7 @@ use crate::engine::{
     AssetPolicy, Cancel, Outcome, PollPolicy, Prepared, RunOptions, RunReport, TaskReport, TruncatedPolicy, prepare,
 };
 use crate::sim::{Clock, RunningSim, SimConfig};
-use crate::state::Store;
+use crate::state::{Scope, Store};
 
 /// `vidflow run`: every workflow in turn; the exit code is the worst of them
 /// (130 when interrupted).
@@ -76,6 +76,7 @@ pub async fn run(args: RunArgs) -> i32 {
             }),
             assets: assets.clone(),
             cancel: cancel.clone(),
+            state: Scope::of(args.sim),
         };
         progress.begin(p.tasks.len());
         let report = match crate::engine::run(p, &client, &options, progress.as_ref()).await {
@@ -253,7 +254,7 @@ fn rule_of(reason: &str) -> &str {
 }
 
 /// `vidflow render`: re-render outputs from stored results; no network.
-pub fn render(args: &CheckArgs) -> i32 {
+pub fn render(args: &RenderArgs) -> i32 {
     let mut worst = EXIT_OK;
     for path in &args.workflows {
         let p = match prepare(path) {
@@ -263,7 +264,7 @@ pub fn render(args: &CheckArgs) -> i32 {
                 continue;
             }
         };
-        let store = Store::open(dir_of(path));
+        let store = Store::open(dir_of(path), Scope::of(args.sim));
         let mut report = RunReport {
             tasks: p
                 .tasks

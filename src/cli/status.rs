@@ -11,7 +11,7 @@ use crate::api::Client;
 use crate::api::wire::TaskStatus;
 use crate::engine::outcome::{EXIT_API, EXIT_OK};
 use crate::engine::prepare;
-use crate::state::{StateError, Store};
+use crate::state::{Scope, StateError, Store};
 
 /// One task's stored state.
 #[derive(Debug, Serialize)]
@@ -48,7 +48,7 @@ pub async fn status(args: &StatusArgs) -> i32 {
             Err(diags) => return report_diagnostics(path, &diags),
         };
         let store = if args.refresh {
-            match Store::lock(dir_of(path), &p.workflow.name) {
+            match Store::lock(dir_of(path), &p.workflow.name, Scope::of(args.sim)) {
                 Ok(s) => s,
                 Err(e) => {
                     errln!("error: {e}");
@@ -56,7 +56,7 @@ pub async fn status(args: &StatusArgs) -> i32 {
                 }
             }
         } else {
-            Store::open(dir_of(path))
+            Store::open(dir_of(path), Scope::of(args.sim))
         };
         let mut lines = Vec::new();
         for t in &p.tasks {

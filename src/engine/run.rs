@@ -23,7 +23,7 @@ use super::source::{AssetPolicy, Sources};
 use crate::api::Client;
 use crate::api::wire::{FinishReason, ListFilter, Task, TaskStatus, VideoSource};
 use crate::render::{context, output};
-use crate::state::{LockEntry, StateError, Store, TaskRecord, write_lockfile};
+use crate::state::{LockEntry, Scope, StateError, Store, TaskRecord, write_lockfile};
 use crate::workflow::PlannedTask;
 
 /// How a run behaves.
@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub assets: AssetPolicy,
     /// Interruption (Ctrl-C): stop submitting, keep records, report.
     pub cancel: Cancel,
+    /// Whose state the run reads and writes (`--sim` keeps its own).
+    pub state: Scope,
 }
 
 impl Default for RunOptions {
@@ -57,6 +59,7 @@ impl Default for RunOptions {
             on_truncated: None,
             assets: AssetPolicy::default(),
             cancel: Cancel::never(),
+            state: Scope::Api,
         }
     }
 }
@@ -102,6 +105,12 @@ pub enum Event {
         /// Why.
         message: String,
     },
+    /// The create named an asset remembered from an earlier run that the API does
+    /// not have (any more): it is uploaded again.
+    AssetGone {
+        /// The API's message.
+        message: String,
+    },
     /// The task ended.
     Done {
         /// Label of the outcome (`ready`, `failed`, ...).
@@ -127,7 +136,7 @@ pub async fn run(
     observer: &dyn Observer,
 ) -> Result<RunReport, StateError> {
     let wf = &prepared.workflow;
-    let store = Store::lock(&wf.dir, &wf.name)?;
+    let store = Store::lock(&wf.dir, &wf.name, options.state)?;
     let sources = Sources {
         client,
         store: &store,
@@ -306,15 +315,7 @@ impl<'a> Job<'a> {
     /// the task id, recorded at once (design §4, CLI-IDEM-1..3).
     async fn submit(&self, record: &mut TaskRecord) -> Result<String, TaskError> {
         let (task, store) = (self.task, self.store);
-        let video = &self.prepared.workflow.videos[task.video];
-        let sha = match &video.input {
-            crate::workflow::model::VideoInput::File { path, .. } => self.prepared.hashes.get(path).map(String::as_str),
-            _ => None,
-        };
-        let source = self.sources.source(video, sha, &task.name).await?;
-        let mut body = request_body(&source, task)?;
-        self.sources.images(&mut body, &self.prepared.workflow.images, &task.name).await?;
-        let body = Value::Object(body);
+        let (mut source, mut body) = self.resolve().await?;
         if self.options.cancel.is_cancelled() {
             return Err(TaskError::Local("interrupted before submission".into()));
         }
@@ -326,6 +327,19 @@ impl<'a> Job<'a> {
         // Idempotency-Key and the server answers with the same task (CLI-IDEM-1).
         store.save_record(record)?;
         let mut created = self.client.create_task(&body, &record.idempotency_key).await;
+        if let Err(e) = &created
+            && e.code() == Some("resource_not_exist")
+            && self.forget_assets()?
+        {
+            // An asset remembered from an earlier run is gone on the server (deleted,
+            // expired, or another account's): upload again, once, under a new
+            // generation since the body changes (CLI-IDEM-2).
+            self.observer.event(&task.name, &Event::AssetGone { message: e.to_string() });
+            (source, body) = self.resolve().await?;
+            *record = TaskRecord { first_attempt_at: record.first_attempt_at.take(), ..record.next_generation() };
+            store.save_record(record)?;
+            created = self.client.create_task(&body, &record.idempotency_key).await;
+        }
         if let Err(e) = &created
             && e.code() == Some("idempotency_key_reused")
         {
@@ -365,6 +379,43 @@ impl<'a> Job<'a> {
         record.status = "queued".into();
         store.save_record(record)?;
         Ok(task_id)
+    }
+
+    /// The video source and the full create body: local files uploaded (or reused)
+    /// as assets or read inline, local images likewise.
+    async fn resolve(&self) -> Result<(VideoSource, Value), TaskError> {
+        let task = self.task;
+        let video = &self.prepared.workflow.videos[task.video];
+        let source = self.sources.source(video, self.video_sha(), &task.name).await?;
+        let mut body = request_body(&source, task)?;
+        self.sources.images(&mut body, &self.prepared.workflow.images, &task.name).await?;
+        Ok((source, Value::Object(body)))
+    }
+
+    fn video_sha(&self) -> Option<&str> {
+        match &self.prepared.workflow.videos[self.task.video].input {
+            crate::workflow::model::VideoInput::File { path, .. } => self.prepared.hashes.get(path).map(String::as_str),
+            _ => None,
+        }
+    }
+
+    /// Forgets the remembered assets of this task's local files (video and images);
+    /// whether there were any.
+    fn forget_assets(&self) -> Result<bool, TaskError> {
+        let mut shas: Vec<String> = self.video_sha().map(str::to_owned).into_iter().collect();
+        let mut body = self.task.body.clone();
+        for (_, source) in crate::workflow::images::media_sources_mut(body.iter_mut()) {
+            let sha = source.get(crate::workflow::images::FILE).and_then(|f| f.get("sha256")).and_then(Value::as_str);
+            shas.extend(sha.map(str::to_owned));
+        }
+        let mut any = false;
+        for sha in shas {
+            if self.store.asset(&sha)?.is_some() {
+                self.store.forget_asset(&sha)?;
+                any = true;
+            }
+        }
+        Ok(any)
     }
 
     /// CLI-IDEM-3: after an ambiguous create failure with retries exhausted, look
@@ -494,5 +545,5 @@ fn write_lock(prepared: &Prepared, store: &Store) -> Result<(), StateError> {
         );
     }
     let file_name = prepared.workflow.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    write_lockfile(&prepared.workflow.dir, &file_name, entries)
+    write_lockfile(store.lockfile_dir(), &file_name, entries)
 }

@@ -306,7 +306,7 @@ mod tests {
         .expect("sim");
         let key = crate::api::ApiKey::new("k").expect("key");
         let client = Client::new(crate::api::ClientConfig::new(sim.base_url.clone(), key)).expect("client");
-        let store = Store::open(dir.path());
+        let store = Store::open(dir.path(), crate::state::Scope::Api);
         let policy = AssetPolicy { poll_interval: Duration::from_millis(1), timeout: Duration::from_secs(10) };
         let sources = Sources {
             client: &client,

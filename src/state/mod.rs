@@ -1,5 +1,6 @@
 //! State under `.vidflow/` beside the workflow (design §4): one record per task key,
-//! raw results one file per key, the run lock, and `vidflow.lock`.
+//! raw results one file per key, the run lock, and `vidflow.lock`. Runs against the
+//! simulator keep the same layout under `.vidflow/sim/` ([`Scope::Sim`]).
 //!
 //! Every write is atomic (temporary file + rename), so a crash leaves either the old
 //! or the new file, never half of one.
@@ -18,6 +19,42 @@ use crate::render::output::write_atomic;
 
 /// Name of the state directory beside the workflow file.
 pub const STATE_DIR: &str = ".vidflow";
+
+/// Whose tasks, results and assets a store holds. A simulated result must never be
+/// taken for a real one, nor a simulator's asset id sent to the API: `--sim` runs
+/// keep theirs apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scope {
+    /// The API (any `--api-url`): `.vidflow/` and `vidflow.lock` beside the workflow.
+    #[default]
+    Api,
+    /// The in-process simulator of `--sim`: `.vidflow/sim/`, its lock file inside.
+    Sim,
+}
+
+impl Scope {
+    /// `Sim` when `sim`, else `Api`.
+    pub fn of(sim: bool) -> Self {
+        if sim { Self::Sim } else { Self::Api }
+    }
+
+    /// The state directory of this scope for a workflow in `dir`.
+    pub fn root(self, dir: &Path) -> PathBuf {
+        match self {
+            Self::Api => dir.join(STATE_DIR),
+            Self::Sim => dir.join(STATE_DIR).join("sim"),
+        }
+    }
+
+    /// Where this scope's `vidflow.lock` lives for a workflow in `dir`: beside it
+    /// (committed with the results), or inside the simulator's state.
+    pub fn lockfile_dir(self, dir: &Path) -> PathBuf {
+        match self {
+            Self::Api => dir.to_owned(),
+            Self::Sim => self.root(dir),
+        }
+    }
+}
 
 /// Errors of the state store.
 #[derive(Debug, thiserror::Error)]
@@ -121,28 +158,32 @@ pub struct AssetRecord {
 #[derive(Debug)]
 pub struct Store {
     root: PathBuf,
+    lockfile_dir: PathBuf,
     _lock: Option<File>,
 }
 
 impl Store {
-    /// Opens `.vidflow/` in `dir` without locking (for `plan`, `render`, `status`).
-    pub fn open(dir: &Path) -> Self {
-        Self { root: dir.join(STATE_DIR), _lock: None }
+    /// Opens the state of `scope` for a workflow in `dir` without locking (for
+    /// `plan`, `render`, `status`).
+    pub fn open(dir: &Path, scope: Scope) -> Self {
+        Self { root: scope.root(dir), lockfile_dir: scope.lockfile_dir(dir), _lock: None }
     }
 
-    /// Opens the state directory `root` itself (the `.vidflow/` folder) unlocked.
+    /// Opens the state directory `root` itself (e.g. `.vidflow/`) unlocked; its
+    /// lock file is taken to be inside it.
     pub fn open_root(root: &Path) -> Self {
-        Self { root: root.to_owned(), _lock: None }
+        Self { root: root.to_owned(), lockfile_dir: root.to_owned(), _lock: None }
     }
 
-    /// Opens `.vidflow/` in `dir` and takes the run lock of `workflow`; a second run
-    /// of the same workflow gets [`StateError::Busy`] (design §4).
-    pub fn lock(dir: &Path, workflow: &str) -> Result<Self, StateError> {
-        let root = dir.join(STATE_DIR);
+    /// Opens the state of `scope` for a workflow in `dir` and takes the run lock of
+    /// `workflow`; a second run of the same workflow gets [`StateError::Busy`]
+    /// (design §4).
+    pub fn lock(dir: &Path, workflow: &str, scope: Scope) -> Result<Self, StateError> {
+        let root = scope.root(dir);
         let path = root.join("locks").join(format!("{}.lock", crate::workflow::expand::sanitize_id(workflow)));
         let file = open_lock_file(&path)?;
         match file.try_lock() {
-            Ok(()) => Ok(Self { root, _lock: Some(file) }),
+            Ok(()) => Ok(Self { root, lockfile_dir: scope.lockfile_dir(dir), _lock: Some(file) }),
             Err(std::fs::TryLockError::WouldBlock) => {
                 Err(StateError::Busy { workflow: workflow.to_owned(), lock: path })
             }
@@ -150,9 +191,14 @@ impl Store {
         }
     }
 
-    /// The `.vidflow/` directory.
+    /// The state directory (`.vidflow/` or `.vidflow/sim/`).
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The directory of this state's `vidflow.lock`.
+    pub fn lockfile_dir(&self) -> &Path {
+        &self.lockfile_dir
     }
 
     fn record_path(&self, key: &str) -> PathBuf {
@@ -269,17 +315,17 @@ mod tests {
     #[test]
     fn second_lock_of_the_same_workflow_is_refused() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let first = Store::lock(dir.path(), "wf").expect("first lock");
-        assert!(matches!(Store::lock(dir.path(), "wf"), Err(StateError::Busy { .. })));
-        assert!(Store::lock(dir.path(), "other").is_ok());
+        let first = Store::lock(dir.path(), "wf", Scope::Api).expect("first lock");
+        assert!(matches!(Store::lock(dir.path(), "wf", Scope::Api), Err(StateError::Busy { .. })));
+        assert!(Store::lock(dir.path(), "other", Scope::Api).is_ok());
         drop(first);
-        assert!(Store::lock(dir.path(), "wf").is_ok());
+        assert!(Store::lock(dir.path(), "wf", Scope::Api).is_ok());
     }
 
     #[test]
     fn records_round_trip() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path());
+        let store = Store::open(dir.path(), Scope::Api);
         assert_eq!(store.record("k").ok(), Some(None));
         let mut rec = TaskRecord::new("k", "a/v", 0);
         store.save_record(&rec).expect("save");
@@ -291,7 +337,7 @@ mod tests {
     #[test]
     fn assets_are_remembered_by_hash_and_forgotten() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(dir.path());
+        let store = Store::open(dir.path(), Scope::Api);
         let rec = AssetRecord {
             sha256: "ab".into(),
             asset_id: "a1".into(),
@@ -301,7 +347,7 @@ mod tests {
         };
         store.save_asset(&rec).expect("save");
         let lock = store.lock_asset("ab").expect("lock");
-        assert_eq!(Store::open(dir.path()).asset("ab").ok().flatten(), Some(rec));
+        assert_eq!(Store::open(dir.path(), Scope::Api).asset("ab").ok().flatten(), Some(rec));
         drop(lock);
         store.forget_asset("ab").expect("forget");
         store.forget_asset("ab").expect("forget twice");

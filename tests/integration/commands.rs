@@ -6,8 +6,9 @@ use serde_json::Value;
 
 use crate::support::{fixture, vidflow};
 
+/// `plan --json` against the state of `--sim` runs.
 fn plan_json(dir: &Path, workflow: &str) -> Value {
-    let out = vidflow(dir).args(["plan", "--json", workflow]).output().expect("plan");
+    let out = vidflow(dir).args(["plan", "--sim", "--json", workflow]).output().expect("plan");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("plan JSON")
 }
@@ -85,7 +86,7 @@ fn plan_follows_the_state_of_a_run() {
 
     std::fs::write(&wf, text).expect("restore");
     let key = plan["workflows"][0]["tasks"][0]["key"].as_str().expect("key").to_owned();
-    std::fs::remove_file(dir.path().join(".vidflow/results").join(format!("{key}.json"))).expect("remove result");
+    std::fs::remove_file(dir.path().join(".vidflow/sim/results").join(format!("{key}.json"))).expect("remove result");
     let got = statuses(&plan_json(dir.path(), "workflow.yaml"));
     assert_eq!(got[0].1, "in_flight", "{got:?}");
     assert!(got[0].2.contains("a run polls it"), "{got:?}");

@@ -17,3 +17,4 @@ mod run;
 mod sim_assets;
 mod sim_faults;
 mod sim_sdk;
+mod state_scope;

@@ -142,7 +142,7 @@ fn an_output_directory_linked_outside_is_not_written_through() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", text(&out.stderr));
     assert!(stdout.contains("out/clip.md: cannot write: `out/clip.md` leads through a symbolic link"), "{stdout}");
-    let render = vidflow(&sandbox.wf()).args(["render", "workflow.yaml"]).output().expect("render");
+    let render = vidflow(&sandbox.wf()).args(["render", "--sim", "workflow.yaml"]).output().expect("render");
     assert_eq!(render.status.code(), Some(1));
     assert!(text(&render.stderr).contains("outside the workflow's directory; nothing was written"));
     sandbox.assert_nothing_outside();
@@ -257,7 +257,7 @@ fn unchanged_outputs_are_not_rewritten() {
         f.set_modified(old).expect("set mtime");
     }
     let render = || {
-        let r = vidflow(dir.path()).args(["render", "workflow.yaml"]).output().expect("render");
+        let r = vidflow(dir.path()).args(["render", "--sim", "workflow.yaml"]).output().expect("render");
         assert_eq!(r.status.code(), Some(0), "{}", text(&r.stderr));
     };
     render();
