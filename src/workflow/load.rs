@@ -254,8 +254,16 @@ impl Resolver<'_> {
             for video in self.video_entry(entry) {
                 if let Some(first) = videos.iter().find(|v| v.id == video.id) {
                     let line = first.pos.line;
-                    self.error(rules::ID, video.pos, format!("video id `{}` is used twice", video.id)).hint =
-                        Some(format!("first used on line {line}"));
+                    let file = |v: &Video| match &v.input {
+                        VideoInput::File { written, .. } => format!(" by `{written}`"),
+                        _ => String::new(),
+                    };
+                    self.error(
+                        rules::ID,
+                        video.pos,
+                        format!("video id `{}` is used twice{}", video.id, file(&video)),
+                    )
+                    .hint = Some(format!("first used on line {line}{}", file(first)));
                 } else {
                     videos.push(video);
                 }
@@ -417,7 +425,7 @@ impl Resolver<'_> {
                 Some(format!("paths are relative to the workflow's directory ({})", self.dir().display()));
         }
         let dir = self.dir();
-        files
+        let mut videos: Vec<Video> = files
             .into_iter()
             .map(|path| {
                 let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -431,7 +439,9 @@ impl Resolver<'_> {
                     upload,
                 }
             })
-            .collect()
+            .collect();
+        unique_glob_ids(&mut videos);
+        videos
     }
 
     fn check_id(&mut self, id: &S<String>, what: &str) {
@@ -886,6 +896,36 @@ impl Request {
 
     fn place(&self, path: &str) -> Option<Place> {
         self.places.iter().find(|(p, _)| p == path).map(|(_, p)| *p)
+    }
+}
+
+/// Makes the ids of one glob's files unique (issue 7): files whose stems give the
+/// same id (`a/clip.mp4`, `b/clip.mp4`) take the id of their path without
+/// extension (`a_clip`, `b_clip`); if that still collides (`café`, `cafè` both
+/// give `caf_`), the stem's id and 8 hex of the path's SHA-256 (`caf_-04b8dd1b`).
+/// Files are already sorted, so ids are stable.
+fn unique_glob_ids(videos: &mut [Video]) {
+    let written = |v: &Video| match &v.input {
+        VideoInput::File { written, .. } => written.clone(),
+        _ => v.id.clone(),
+    };
+    let clashing = |videos: &[Video], i: usize| videos.iter().enumerate().any(|(j, v)| j != i && v.id == videos[i].id);
+    let clash: Vec<bool> = (0..videos.len()).map(|i| clashing(videos, i)).collect();
+    for (v, c) in videos.iter_mut().zip(&clash) {
+        if *c {
+            let path = written(v);
+            let without_ext = Path::new(&path).with_extension("");
+            v.id = super::expand::sanitize_id(&without_ext.to_string_lossy());
+        }
+    }
+    let clash: Vec<bool> = (0..videos.len()).map(|i| clashing(videos, i)).collect();
+    for (v, c) in videos.iter_mut().zip(&clash) {
+        if *c {
+            let path = written(v);
+            let stem = Path::new(&path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let hash = crate::canonical::sha256_hex(&path);
+            v.id = super::expand::sanitize_id(&format!("{}-{}", super::expand::sanitize_id(&stem), &hash[..8]));
+        }
     }
 }
 

@@ -129,3 +129,32 @@ fn a_closed_pipe_is_not_a_panic() {
         assert_eq!(status.code(), Some(want), "{args:?}: no panic (101), the command's own code");
     }
 }
+
+/// `glob:` ids are made unique (issue 7): stems that clash take their path
+/// (`media_a_dup`), stems that still clash after sanitising (`café`, `cafè`) a hash
+/// of their path; a clash between two entries is an error naming both files.
+#[test]
+fn glob_ids_are_unique_and_clashes_between_entries_name_the_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let video = crate::support::videos_dir().join("bigbuckbunny.mp4");
+    for f in ["media/a/dup", "media/b/dup", "media/a/café", "media/a/cafè", "media/solo"] {
+        let path = dir.path().join(format!("{f}.mp4"));
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::os::unix::fs::symlink(&video, path).expect("link");
+    }
+    let wf = |globs: &[&str]| {
+        let videos: String = globs.iter().map(|g| format!("  - glob: \"{g}\"\n")).collect();
+        format!("version: 1\nmodel: pegasus1.5\nvideos:\n{videos}analyses:\n  - id: x\n    prompt: hi\n")
+    };
+    std::fs::write(dir.path().join("workflow.yaml"), wf(&["media/**/*.mp4"])).expect("write");
+    let names: Vec<String> =
+        statuses(&plan_json(dir.path(), "workflow.yaml")).into_iter().map(|(name, _, _)| name).collect();
+    assert_eq!(names, ["x/caf_-04b8dd1b", "x/caf_-60bba9e8", "x/media_a_dup", "x/media_b_dup", "x/solo"]);
+
+    std::fs::write(dir.path().join("workflow.yaml"), wf(&["media/a/dup.mp4", "media/b/*.mp4"])).expect("write");
+    let out = vidflow(dir.path()).args(["check", "workflow.yaml"]).output().expect("check");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("error[WF-ID]: video id `dup` is used twice by `media/b/dup.mp4`"), "{stderr}");
+    assert!(stderr.contains("hint: first used on line 4 by `media/a/dup.mp4`"), "{stderr}");
+}
