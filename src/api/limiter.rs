@@ -179,7 +179,8 @@ impl RateLimiter {
 
     /// Reads the rate-limit headers of an answer (RATE-2): the remaining count caps
     /// the local tokens, and `Remaining: 0` with a `Reset` pauses the bucket until
-    /// the reset (CLI-RETRY-4).
+    /// the reset, unless the answer has a `Retry-After`: that is the announced time
+    /// and replaces the reset (CLI-RETRY-4); the caller pauses for it.
     pub fn observe(&self, bucket: Bucket, headers: &HeaderMap) {
         let Some(info) = RateInfo::from_headers(headers) else {
             return;
@@ -192,7 +193,13 @@ impl RateLimiter {
                     s.tokens = s.tokens.min(r);
                 }
             });
+            let retry_after = headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(super::client::parse_retry_after)
+                .is_some();
             if remaining == 0
+                && !retry_after
                 && let Some(reset) = info.reset_wait()
             {
                 self.pause_until(bucket, Instant::now() + reset);
@@ -283,6 +290,24 @@ mod tests {
         let info = RateInfo::from_headers(&legacy).expect("present");
         assert_eq!((info.limit, info.remaining, info.reset_epoch_s), (Some(60), Some(7), None));
         assert_eq!(RateInfo::from_headers(&HeaderMap::new()), None);
+    }
+
+    /// Regression: a 429 with `Retry-After: 3` and `Remaining: 0` / `Reset` a minute
+    /// away held the bucket for the minute, past the wait budget (exit 3), while the
+    /// retry notice said 3 s. `Retry-After` replaces the reset (CLI-RETRY-4).
+    #[tokio::test]
+    async fn retry_after_replaces_the_reset_of_a_429() {
+        let limiter = RateLimiter::new(Budgets::unlimited());
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-request-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-request-reset", HeaderValue::from_static("4102444800"));
+        h.insert("retry-after", HeaderValue::from_static("3"));
+        limiter.observe(Bucket::Create, &h);
+        assert!(limiter.acquire(Bucket::Create, Duration::ZERO).await.is_ok(), "the reset did not pause it");
+        // An unreadable Retry-After announces nothing: the reset holds.
+        h.insert("retry-after", HeaderValue::from_static("soon"));
+        limiter.observe(Bucket::Create, &h);
+        assert!(limiter.acquire(Bucket::Create, Duration::from_secs(5)).await.is_err());
     }
 
     #[tokio::test]

@@ -161,6 +161,9 @@ pub async fn poll(
                 errors += 1;
                 observer.event(name, &Event::PollError { message: e.to_string() });
             }
+            // The task may well be running: say that polling gave up, not the task,
+            // and that its id is kept (CLI-POLL-2).
+            Err(e) if e.is_retryable() => return Err(TaskError::Local(poll_errors_message(task_id, errors + 1, &e))),
             Err(e) => return Err(e.into()),
         }
         if start.elapsed() >= policy.timeout {
@@ -169,9 +172,28 @@ pub async fn poll(
     }
 }
 
+/// The message of a task given up after `errors` transient poll errors in a row.
+fn poll_errors_message(task_id: &str, errors: u32, last: &crate::api::ApiError) -> String {
+    format!(
+        "polling task {task_id} failed {errors} times in a row (poll_max_consecutive_errors), last: {last}; \
+         the task is kept and the next run polls it again"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: after the last of five 5xx poll answers the task's message was
+    /// only the server's error, as if the task had failed on the server.
+    #[test]
+    fn poll_errors_message_says_polling_gave_up_and_the_task_is_kept() {
+        let e = crate::api::ApiError::Transport("connection reset".into());
+        let m = poll_errors_message("t1", 5, &e);
+        assert!(m.starts_with("polling task t1 failed 5 times in a row"), "{m}");
+        assert!(m.contains("last: transport error: connection reset"), "{m}");
+        assert!(m.ends_with("the next run polls it again"), "{m}");
+    }
 
     fn task(created: &str, completed: Option<&str>) -> Task {
         serde_json::from_value(serde_json::json!({

@@ -302,10 +302,7 @@ impl<'a> Job<'a> {
                 )));
             }
             Polled::Deadline => {
-                return Err(TaskError::Local(format!(
-                    "task {task_id} not finished after {} s (job_timeout); the next run polls it again",
-                    self.options.poll.timeout.as_secs()
-                )));
+                return Err(TaskError::Local(deadline_message(&task_id, self.options.poll.timeout)));
             }
         };
         self.finish(&mut record, done)
@@ -465,6 +462,12 @@ impl<'a> Job<'a> {
     }
 }
 
+/// The message of a task still running at `job_timeout` (CLI-POLL-2). The deadline
+/// is shown as given, fractions included: `--job-timeout 0.5` is "0.5 s", not "0 s".
+fn deadline_message(task_id: &str, timeout: std::time::Duration) -> String {
+    format!("task {task_id} not finished after {} s (job_timeout); the next run polls it again", timeout.as_secs_f64())
+}
+
 /// The create body: the video source first, then the planned body (local images
 /// still markers).
 fn request_body(source: &VideoSource, task: &PlannedTask) -> Result<Map<String, Value>, TaskError> {
@@ -546,4 +549,19 @@ fn write_lock(prepared: &Prepared, store: &Store) -> Result<(), StateError> {
     }
     let file_name = prepared.workflow.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
     write_lockfile(store.lockfile_dir(), &file_name, entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    /// Regression: the deadline was printed with whole seconds, so
+    /// `--job-timeout 0.5` reported "not finished after 0 s".
+    #[test]
+    fn job_timeout_message_keeps_fractional_seconds() {
+        let m = super::deadline_message("t1", Duration::from_millis(500));
+        assert!(m.starts_with("task t1 not finished after 0.5 s (job_timeout)"), "{m}");
+        let m = super::deadline_message("t1", Duration::from_secs(3600));
+        assert!(m.contains("after 3600 s"), "{m}");
+    }
 }

@@ -7,6 +7,7 @@ mod support;
 mod check;
 mod commands;
 mod corpus;
+mod engine_paths;
 mod faults;
 mod media;
 mod media_generated;
