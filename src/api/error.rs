@@ -96,13 +96,13 @@ impl ApiError {
         }
     }
 
-    /// Whether this error means the API cannot be used at all (auth, rate limit
-    /// past the wait budget), exit code 3.
+    /// Whether this error means the API cannot be used at all (auth, network once
+    /// retries are spent, rate limit past the wait budget), exit code 3 (design §1).
     pub fn is_fatal_for_run(&self) -> bool {
         match self {
             Self::Status(e) => matches!(e.status, 401 | 403),
-            Self::Config(_) | Self::RateLimited { .. } => true,
-            Self::Transport(_) | Self::Decode { .. } | Self::File { .. } => false,
+            Self::Config(_) | Self::RateLimited { .. } | Self::Transport(_) => true,
+            Self::Decode { .. } | Self::File { .. } => false,
         }
     }
 

@@ -348,3 +348,21 @@ fn an_exhausted_read_budget_exits_3_and_the_next_run_adopts_the_task_in_flight()
     assert_eq!((entry.task_id.as_deref(), entry.status.as_str()), (Some(task_id.as_str()), "ready"));
     assert_eq!(outputs(dir.path()).len(), 1);
 }
+
+/// Design §1: exit 3 when the API cannot be used, network included. Nothing
+/// listens on the port: once retries are spent the run exits 3 (it was 1, as if
+/// the tasks had failed), and the tasks stay resumable.
+#[test]
+fn an_unreachable_api_exits_3() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::engine_support::url_workflow(dir.path(), 2, &[("a", "Describe")], "{{result.text}}", "");
+    let out = crate::support::vidflow(dir.path())
+        .args(["run", "workflow.yaml", "--api-url", &format!("http://127.0.0.1:{port}/v1.3"), "--max-retries", "0"])
+        .env("TWELVE_LABS_API_KEY", "k")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "{}", crate::engine_support::show(&out));
+    let records = std::fs::read_dir(dir.path().join(".vidflow/tasks")).expect("records").count();
+    assert_eq!(records, 2, "each task's key is recorded for the next run");
+}
