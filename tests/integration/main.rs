@@ -9,6 +9,7 @@ mod commands;
 mod corpus;
 mod faults;
 mod media;
+mod media_cache;
 mod recipes;
 mod render;
 mod resume;
