@@ -33,7 +33,9 @@
 //! Only successes are cached: a file that cannot be read or probed is examined
 //! again every time, so installing ffprobe or fixing the file needs no cache reset.
 //! An entry is only kept when the file's stamp is the same before the hash and
-//! after the probe (no change while it was being read).
+//! after the probe (no change while it was being read). What is not in the stamp:
+//! the `ffprobe` version (an upgraded ffprobe keeps the old facts; delete
+//! `.vidflow/cache/` to probe again), and on non-unix systems ctime and inode.
 
 use std::collections::HashSet;
 use std::io::Write;
