@@ -2,12 +2,14 @@
 """vidflow's benchmark harness (issue 8): vidflow against the ideal and against the
 official Python SDK, on the simulator, in one run.
 
-usage: python3 bench/run.py [--quick] [--cases a,b,c,d] [--out FILE]
+usage: python3 bench/run.py [--quick] [--cases a,b,c,d] [--local N,CHANGED] [--bin LABEL=PATH ...] [--out FILE]
 
 Each case starts `vidflow sim` (release build) with fixed processing time and rate
 limits, runs the subjects one after the other against it (resetting it between), and
 reads the simulator's request log to count requests. The runner's CPU time and peak
 memory come from wait4() on its process. Results are printed as a Markdown table.
+With several --bin, every case runs once per binary (e.g. before and after a change),
+one after the other, each row labelled with its LABEL.
 """
 import argparse
 import json
@@ -22,6 +24,7 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "vidflow")
+SUBJECT = "vidflow"  # the label of BIN in the rows (--bin LABEL=PATH)
 VIDEOS = os.path.join(ROOT, "..", "shared", "data", "videos")
 
 # The simulator's realtime lifecycle (SIM-STATUS-2): queued 1 s, pending 1 s, then
@@ -104,7 +107,7 @@ def vidflow_and_sdk(name, ideal, n, c, sim_args, pacing):
             wf = url_workflow(d, n, c)
             env = dict(os.environ, TWELVE_LABS_API_KEY="bench")
             res = measured([BIN, "run", wf, "--api-url", sim.base, "-q", *pacing], env=env)
-            out.append(row(name, "vidflow", ideal, *res, counts(sim.requests(), n)))
+            out.append(row(name, SUBJECT, ideal, *res, counts(sim.requests(), n)))
         sim.reset()
         res = measured([sys.executable, os.path.join(ROOT, "bench", "sdk_baseline.py"), sim.base, str(n), str(c)])
         out.append(row(name, "python SDK", ideal, *res, counts(sim.requests(), n)))
@@ -145,7 +148,7 @@ def case_plan(videos, analyses):
         with open(wf, "w") as f:
             f.write("\n".join(lines) + "\n")
         code, wall, cpu, rss = measured([BIN, "plan", wf])
-    return [{"case": name, "subject": "vidflow", "exit": code, "wall s": round(wall, 3), "cpu s": round(cpu, 2),
+    return [{"case": name, "subject": SUBJECT, "exit": code, "wall s": round(wall, 3), "cpu s": round(cpu, 2),
              "peak MiB": round(rss, 1)}]
 
 
@@ -173,13 +176,13 @@ def case_local_files(n, changed):
             env = dict(os.environ, TWELVE_LABS_API_KEY="bench")
             fast = ["--creates-per-minute", "0", "--reads-per-minute", "0", "--uploads-per-minute", "0"]
             first = measured([BIN, "run", wf, "--api-url", sim.base, "-q", *fast], env=env)
-            out.append(row(name + " (first run)", "vidflow", 0, *first, counts(sim.requests(), n)))
+            out.append(row(name + " (first run)", SUBJECT, 0, *first, counts(sim.requests(), n)))
             sim.reset()
             for i in range(changed):
                 subprocess.run(["ffmpeg", "-y", "-v", "error", "-i", base, "-metadata", f"comment=changed {i}",
                                 "-c", "copy", os.path.join(media, f"clip{i:04}.mp4")], check=True)
             second = measured([BIN, "run", wf, "--api-url", sim.base, "-q", *fast], env=env)
-            out.append(row(name + " (second run)", "vidflow", 0, *second, counts(sim.requests(), changed)))
+            out.append(row(name + " (second run)", SUBJECT, 0, *second, counts(sim.requests(), changed)))
     finally:
         sim.stop()
     return out
@@ -196,24 +199,31 @@ def table(rows):
 
 
 def main():
+    global BIN, SUBJECT
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="small sizes, to try the harness")
     ap.add_argument("--cases", default="concurrency,rate,plan,local")
     ap.add_argument("--out", help="also write the table to this file")
+    ap.add_argument("--local", help="N,CHANGED of the local case (default 1000,10; --quick 50,5)")
+    ap.add_argument("--bin", action="append", metavar="LABEL=PATH",
+                    help="vidflow binary to measure (repeatable; default vidflow=target/release/vidflow)")
     args = ap.parse_args()
-    if not os.path.exists(BIN) or shutil.which("ffmpeg") is None:
-        raise SystemExit("build first (cargo build --release) and install ffmpeg")
+    bins = [b.split("=", 1) for b in args.bin] if args.bin else [[SUBJECT, BIN]]
+    if any(len(b) != 2 or not os.path.exists(b[1]) for b in bins) or shutil.which("ffmpeg") is None:
+        raise SystemExit("build first (cargo build --release) and install ffmpeg; --bin takes LABEL=PATH")
     q = args.quick
+    local_n, local_changed = (int(x) for x in args.local.split(",")) if args.local else (50, 5) if q else (1000, 10)
     rows = []
     wanted = args.cases.split(",")
-    if "concurrency" in wanted:
-        rows += case_concurrency(40 if q else 400, 32, 2)
-    if "rate" in wanted:
-        rows += case_rate_limited(200 if q else 2000, 32, 2, 600)
-    if "plan" in wanted:
-        rows += case_plan(100 if q else 1000, 10)
-    if "local" in wanted:
-        rows += case_local_files(50 if q else 1000, 5 if q else 10)
+    for SUBJECT, BIN in bins:
+        if "concurrency" in wanted:
+            rows += case_concurrency(40 if q else 400, 32, 2)
+        if "rate" in wanted:
+            rows += case_rate_limited(200 if q else 2000, 32, 2, 600)
+        if "plan" in wanted:
+            rows += case_plan(100 if q else 1000, 10)
+        if "local" in wanted:
+            rows += case_local_files(local_n, local_changed)
     text = table(rows)
     print(text)
     if args.out:

@@ -15,16 +15,18 @@ use crate::api::{ApiKey, Budgets, Client, ClientConfig, RetryNotice};
 use crate::engine::outcome::{EXIT_API, EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK};
 use crate::engine::{
     AssetPolicy, Cancel, Outcome, PollPolicy, Prepared, RunOptions, RunReport, TaskReport, TruncatedPolicy, prepare,
+    prepare_with,
 };
 use crate::sim::{Clock, RunningSim, SimConfig};
-use crate::state::{Scope, Store};
+use crate::state::{MediaCache, Scope, Store};
 
 /// `vidflow run`: every workflow in turn; the exit code is the worst of them
 /// (130 when interrupted).
 pub async fn run(args: RunArgs) -> i32 {
     let mut prepared = Vec::new();
+    let media_cache = MediaCache::new();
     for path in &args.workflows {
-        match prepare(path) {
+        match prepare_with(path, &media_cache) {
             Ok(p) => prepared.push(p),
             Err(diags) => return report_diagnostics(path, &diags),
         }
@@ -44,6 +46,11 @@ pub async fn run(args: RunArgs) -> i32 {
             return EXIT_API;
         }
     };
+    // Only a run that goes ahead writes to the state directory (not one refused
+    // for want of an API key); `check` and `plan` read the cache, never write it.
+    if let Err(e) = media_cache.save() {
+        eprintln!("warning: cannot cache local files' hashes and probes (they are examined again next run): {e}");
+    }
     let notes = progress.clone();
     let client = client.with_retry_hook(Arc::new(move |n: &RetryNotice<'_>| {
         notes.note(&format!("retrying {} in {:.1}s (retry {}): {}", n.what, n.delay.as_secs_f64(), n.retry, n.cause));

@@ -11,6 +11,6 @@ pub mod source;
 pub use cancel::{Cancel, CancelHandle};
 pub use outcome::{Outcome, RunReport, Summary, TaskReport, TruncatedPolicy};
 pub use poll::PollPolicy;
-pub use prepare::{Prepared, prepare};
+pub use prepare::{Prepared, prepare, prepare_with};
 pub use run::{Event, Observer, RunOptions, render_all, run};
 pub use source::{AssetPolicy, MAX_BASE64_BYTES, Upload};

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::contract::media::{MediaFacts, check_media, check_time_ranges, check_window};
 use crate::diag::Diagnostic;
-use crate::media::{ProbeError, probe};
+use crate::media::ProbeError;
 use crate::render::Renderer;
+use crate::state::{MediaCache, Scope};
 use crate::workflow::model::{VideoInput, Workflow};
 use crate::workflow::{PlannedTask, check, expand, load_partial};
 
@@ -33,8 +34,18 @@ pub struct Prepared {
 
 /// Loads and checks `path` and expands it into tasks. Workflow errors (exit 2) are
 /// returned as diagnostics, all at once; bad videos are recorded in
-/// [`Prepared::rejected`].
+/// [`Prepared::rejected`]. Local files are looked up in the media cache of the
+/// state directory but nothing is written (what `check`, `render` and `status` do);
+/// see [`prepare_with`].
 pub fn prepare(path: &Path) -> Result<Prepared, Vec<Diagnostic>> {
+    prepare_with(path, &MediaCache::new())
+}
+
+/// [`prepare`], examining local files through `cache`: an unchanged file's SHA-256
+/// and probe come from `.vidflow/cache/media/`; the entries of files hashed and
+/// probed anew stay pending in `cache` until the caller saves them
+/// ([`MediaCache::save`]; `plan` and `run` do).
+pub fn prepare_with(path: &Path, cache: &MediaCache) -> Result<Prepared, Vec<Diagnostic>> {
     // Every workflow error is reported in one run: what loads is compiled and
     // expanded too, and the errors of all three steps are returned together.
     let (mut workflow, mut diags) = load_partial(path)?;
@@ -47,14 +58,14 @@ pub fn prepare(path: &Path) -> Result<Prepared, Vec<Diagnostic>> {
     let mut media = HashMap::new();
     let mut hashes = HashMap::new();
     let mut video_faults: HashMap<String, Vec<String>> = HashMap::new();
+    // Facts of file contents, whichever API runs on them: shared by every scope.
+    let state_root = Scope::Api.root(&workflow.dir);
     for video in &workflow.videos {
         let VideoInput::File { path, written } = &video.input else {
             continue;
         };
-        match crate::canonical::sha256_file(path) {
-            Ok(h) => {
-                hashes.insert(path.clone(), h);
-            }
+        let examined = match cache.examine(&state_root, path) {
+            Ok(x) => x,
             Err(e) => {
                 video_faults
                     .entry(video.id.clone())
@@ -62,8 +73,9 @@ pub fn prepare(path: &Path) -> Result<Prepared, Vec<Diagnostic>> {
                     .push(format!("MEDIA-3: cannot read `{written}`: {e}"));
                 continue;
             }
-        }
-        match probe(path) {
+        };
+        hashes.insert(path.clone(), examined.sha256);
+        match examined.probe {
             Ok(p) => {
                 let facts = p.facts();
                 let faults: Vec<String> = check_media(&facts).iter().map(|v| format!("{v} ({written})")).collect();

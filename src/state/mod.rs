@@ -1,13 +1,16 @@
 //! State under `.vidflow/` beside the workflow (design §4): one record per task key,
-//! raw results one file per key, the run lock, and `vidflow.lock`. Runs against the
-//! simulator keep the same layout under `.vidflow/sim/` ([`Scope::Sim`]).
+//! raw results one file per key, the run lock, `vidflow.lock`, and the cache of local
+//! files' hashes and probes ([`media_cache`]). Runs against the simulator keep their
+//! tasks, results, assets and lock file under `.vidflow/sim/` ([`Scope::Sim`]).
 //!
 //! Every write is atomic (temporary file + rename), so a crash leaves either the old
 //! or the new file, never half of one.
 
 mod lockfile;
+pub mod media_cache;
 
 pub use lockfile::{LockEntry, read_lockfile, write_lockfile};
+pub use media_cache::{Examined, MediaCache};
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

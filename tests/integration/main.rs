@@ -10,6 +10,7 @@ mod corpus;
 mod engine_paths;
 mod faults;
 mod media;
+mod media_cache;
 mod media_generated;
 mod recipes;
 mod render;
