@@ -84,8 +84,12 @@ pub fn prepare_with(path: &Path, cache: &MediaCache) -> Result<Prepared, Vec<Dia
                 }
                 media.insert(path.clone(), facts);
             }
-            Err(e @ (ProbeError::Missing | ProbeError::Unreadable { .. })) => {
+            Err(e @ ProbeError::Missing) => {
                 video_faults.entry(video.id.clone()).or_default().push(format!("MEDIA-3: {e}"));
+            }
+            Err(ProbeError::Unreadable { reason, .. }) => {
+                let fault = format!("MEDIA-3: not a readable video: {reason} ({written})");
+                video_faults.entry(video.id.clone()).or_default().push(fault);
             }
         }
     }

@@ -20,6 +20,9 @@ pub struct Probe {
     pub rotation: i32,
     /// Codec of the first video stream (`h264`, ...).
     pub codec: String,
+    /// Container start time, seconds (`format.start_time`; 0 when absent). Not
+    /// part of MEDIA-1/2: windows and durations count from the start of the media.
+    pub start_time: f64,
 }
 
 impl Probe {
@@ -39,7 +42,7 @@ impl Probe {
 pub enum ProbeError {
     /// `ffprobe` is not installed.
     #[error(
-        "ffprobe not found: install FFmpeg (Debian/Ubuntu: `apt-get install ffmpeg`) to check local videos (MEDIA-3)"
+        "ffprobe not found: install FFmpeg (Debian/Ubuntu: `apt-get install ffmpeg`; macOS: `brew install ffmpeg`) to check local videos"
     )]
     Missing,
     /// `ffprobe` ran and failed, or its output had no video stream or duration.
@@ -84,6 +87,7 @@ struct Tags {
 #[derive(Deserialize)]
 struct Format {
     duration: Option<String>,
+    start_time: Option<String>,
 }
 
 /// Probes `path` with `ffprobe -v error -print_format json -show_format -show_streams`.
@@ -122,12 +126,11 @@ fn parse(path: &Path, json: &[u8]) -> Result<Probe, ProbeError> {
     let (Some(w), Some(h)) = (stream.width, stream.height) else {
         return Err(unreadable(path, "video stream has no size".into()));
     };
-    let duration = out
-        .format
-        .and_then(|f| f.duration)
-        .and_then(|d| d.parse::<f64>().ok())
-        .filter(|d| d.is_finite())
-        .ok_or_else(|| unreadable(path, "no duration".into()))?;
+    let seconds = |s: Option<&String>| s.and_then(|d| d.parse::<f64>().ok()).filter(|d| d.is_finite());
+    let format = out.format.as_ref();
+    let duration =
+        seconds(format.and_then(|f| f.duration.as_ref())).ok_or_else(|| unreadable(path, "no duration".into()))?;
+    let start_time = seconds(format.and_then(|f| f.start_time.as_ref())).unwrap_or(0.0);
     let rotation = stream
         .side_data_list
         .iter()
@@ -141,6 +144,7 @@ fn parse(path: &Path, json: &[u8]) -> Result<Probe, ProbeError> {
         coded_height: h,
         rotation,
         codec: stream.codec_name.clone().unwrap_or_default(),
+        start_time,
     })
 }
 
@@ -158,6 +162,7 @@ mod tests {
         assert_eq!((p.coded_width, p.coded_height, p.rotation), (1280, 720, 0));
         assert!((p.duration - 5.312).abs() < 0.001, "{}", p.duration);
         assert_eq!(p.codec, "h264");
+        assert_eq!(p.start_time, 0.0);
         let p = probe(&video("bikes.mp4")).expect("probe");
         assert_eq!(p.facts().height, 272);
     }
@@ -166,6 +171,15 @@ mod tests {
     fn non_video_is_unreadable() {
         let err = probe(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml").as_path());
         assert!(matches!(err, Err(ProbeError::Unreadable { .. })), "{err:?}");
+    }
+
+    #[test]
+    fn start_time_is_read_from_the_container() {
+        let json = br#"{"streams":[{"codec_type":"video","codec_name":"h264","width":640,"height":360}],
+            "format":{"duration":"5.0","start_time":"1.400000"}}"#;
+        assert_eq!(parse(Path::new("x.ts"), json).map(|p| p.start_time).ok(), Some(1.4));
+        let json = br#"{"streams":[{"codec_type":"video","width":640,"height":360}],"format":{"duration":"5.0"}}"#;
+        assert_eq!(parse(Path::new("x.mp4"), json).map(|p| p.start_time).ok(), Some(0.0));
     }
 
     #[test]

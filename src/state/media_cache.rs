@@ -54,7 +54,7 @@ pub const CACHE_DIR: &str = "cache/media";
 
 /// Format version of an entry; an entry of any other version is a miss. Bump it
 /// when the entry's fields or their meaning change.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// An entry is trusted only if the file's mtime is more than this many seconds
 /// older than the moment the entry's file was examined (racy-git guard; the margin
@@ -263,6 +263,8 @@ struct CachedProbe {
     /// Degrees.
     rotation: i32,
     codec: String,
+    /// Seconds, as `duration`.
+    start_time: String,
 }
 
 impl From<&Probe> for CachedProbe {
@@ -273,6 +275,7 @@ impl From<&Probe> for CachedProbe {
             coded_height: p.coded_height,
             rotation: p.rotation,
             codec: p.codec.clone(),
+            start_time: p.start_time.to_string(),
         }
     }
 }
@@ -280,12 +283,14 @@ impl From<&Probe> for CachedProbe {
 impl CachedProbe {
     fn probe(&self) -> Option<Probe> {
         let duration = self.duration.parse::<f64>().ok().filter(|d| d.is_finite())?;
+        let start_time = self.start_time.parse::<f64>().ok().filter(|d| d.is_finite())?;
         Some(Probe {
             duration,
             coded_width: self.coded_width,
             coded_height: self.coded_height,
             rotation: self.rotation,
             codec: self.codec.clone(),
+            start_time,
         })
     }
 }
@@ -405,6 +410,7 @@ mod tests {
                 coded_height: 720,
                 rotation: 0,
                 codec: "h264".into(),
+                start_time: "0".into(),
             },
         }
     }
@@ -499,7 +505,14 @@ mod tests {
     #[test]
     fn durations_read_back_bit_for_bit() {
         for d in [5.312, 0.1 + 0.2, 4.004, 7200.0, 1.0 / 3.0, 123_456.789_012_345_67] {
-            let p = Probe { duration: d, coded_width: 1, coded_height: 1, rotation: -90, codec: String::new() };
+            let p = Probe {
+                duration: d,
+                coded_width: 1,
+                coded_height: 1,
+                rotation: -90,
+                codec: String::new(),
+                start_time: d / 2.0,
+            };
             let json = serde_json::to_vec(&CachedProbe::from(&p)).expect("encode");
             let back: CachedProbe = serde_json::from_slice(&json).expect("decode");
             assert_eq!(back.probe().map(|q| q.duration.to_bits()), Some(d.to_bits()));

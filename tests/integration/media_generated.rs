@@ -321,7 +321,7 @@ fn a_file_ffmpeg_cannot_read_is_media_3() {
     assert_verdicts(
         dir.path(),
         None,
-        &[("a/noise", &["MEDIA-3: ./noise.mp4: not a readable video: Invalid data found when processing input"])],
+        &[("a/noise", &["MEDIA-3: not a readable video: Invalid data found when processing input (noise.mp4)"])],
     );
 }
 
@@ -346,7 +346,7 @@ fn a_missing_ffprobe_is_an_error_naming_the_package() {
             (
                 "a/clip",
                 &[
-                    "MEDIA-3: ffprobe not found: install FFmpeg (Debian/Ubuntu: `apt-get install ffmpeg`) to check local videos (MEDIA-3)",
+                    "MEDIA-3: ffprobe not found: install FFmpeg (Debian/Ubuntu: `apt-get install ffmpeg`; macOS: `brew install ffmpeg`) to check local videos",
                 ],
             ),
             ("a/remote", &[]),
