@@ -309,7 +309,7 @@ impl Client {
     ) -> Result<Uploaded, ApiError> {
         let shown = filename.to_owned();
         let file_err = |reason: String| ApiError::File { path: shown.clone(), reason };
-        let len = std::fs::metadata(path).map_err(|e| file_err(e.to_string()))?.len();
+        let len = std::fs::metadata(path).map_err(|e| file_err(format!("cannot read: {e}")))?.len();
         if len > self.inner.max_upload_bytes {
             return Err(file_err(format!(
                 "{len} bytes is above the {} bytes allowed for a direct upload (ASSET-4)",
@@ -323,7 +323,7 @@ impl Client {
         let sent = Arc::new(std::sync::Mutex::new(Sha256::new()));
         let bytes = self
             .execute("upload asset", Bucket::Assets, Retries::NotIdempotent, || {
-                let file = std::fs::File::open(path).map_err(|e| file_err(e.to_string()))?;
+                let file = std::fs::File::open(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
                 *lock(&sent) = Sha256::new();
                 let hasher = Arc::clone(&sent);
                 let chunks = file_chunks(tokio::fs::File::from_std(file)).inspect_ok(move |c| lock(&hasher).update(c));

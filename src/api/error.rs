@@ -66,8 +66,8 @@ pub enum ApiError {
         /// When the bucket reopens.
         resume_at: std::time::SystemTime,
     },
-    /// A local file could not be read for upload.
-    #[error("cannot read `{path}`: {reason}")]
+    /// A local file could not be read for upload, or is too large to send.
+    #[error("`{path}`: {reason}")]
     File {
         /// The file as named.
         path: String,

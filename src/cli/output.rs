@@ -50,3 +50,8 @@ macro_rules! errln {
 macro_rules! err {
     ($($arg:tt)*) => { $crate::cli::output::stderr(format_args!($($arg)*), false) };
 }
+
+/// `n` and `noun`, with an `s` unless `n` is 1: `1 task`, `2 tasks`.
+pub(crate) fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}

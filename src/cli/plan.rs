@@ -56,9 +56,9 @@ fn print_plan(p: &Plan) {
     }
     let n = &p.totals;
     outln!(
-        "{} tasks: {} new, {} changed, {} cached, {} in flight, {} retry, {} rejected; \
+        "{}: {} new, {} changed, {} cached, {} in flight, {} retry, {} rejected; \
          {} to submit, {:.2} billable minutes of video{}",
-        n.tasks,
+        super::output::count(n.tasks, "task"),
         n.new,
         n.changed,
         n.cached,

@@ -248,7 +248,12 @@ pub fn check(args: &CheckArgs) -> i32 {
                     }
                 }
                 let code = if rejected.is_empty() { EXIT_OK } else { 1 };
-                outln!("{}: {} tasks, {} rejected", path.display(), p.tasks.len(), rejected.len());
+                outln!(
+                    "{}: {}, {} rejected",
+                    path.display(),
+                    super::output::count(p.tasks.len(), "task"),
+                    rejected.len()
+                );
                 worst = worst.max(code);
             }
         }
@@ -299,7 +304,9 @@ pub fn render(args: &RenderArgs) -> i32 {
         for e in &report.render_errors {
             errln!("error: {e}");
         }
-        outln!("{}: {files} files rendered; {missing} tasks have no stored result", path.display());
+        let have = if missing == 1 { "has" } else { "have" };
+        let (files, missing) = (super::output::count(files, "file"), super::output::count(missing, "task"));
+        outln!("{}: {files} rendered; {missing} {have} no stored result", path.display());
         if !report.render_errors.is_empty() {
             worst = worst.max(1);
         }

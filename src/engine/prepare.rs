@@ -10,7 +10,7 @@ use crate::diag::Diagnostic;
 use crate::media::ProbeError;
 use crate::render::Renderer;
 use crate::state::{MediaCache, Scope};
-use crate::workflow::model::{VideoInput, Workflow};
+use crate::workflow::model::{Upload, VideoInput, Workflow};
 use crate::workflow::{PlannedTask, check, expand, load_partial};
 
 /// A checked workflow ready to run.
@@ -75,6 +75,16 @@ pub fn prepare_with(path: &Path, cache: &MediaCache) -> Result<Prepared, Vec<Dia
             }
         };
         hashes.insert(path.clone(), examined.sha256);
+        // ASSET-4: the client fails an oversize file locally, before it is sent.
+        let max = crate::contract::assets::MAX_VIDEO_ASSET_BYTES;
+        if video.upload == Upload::Asset
+            && let Ok(size) = std::fs::metadata(path).map(|m| m.len())
+            && size > max
+        {
+            let fault =
+                format!("ASSET-4: {size} bytes is above the {max} bytes (200 MiB) of a direct upload ({written})");
+            video_faults.entry(video.id.clone()).or_default().push(fault);
+        }
         match examined.probe {
             Ok(p) => {
                 let facts = p.facts();

@@ -110,7 +110,7 @@ fn assert_verdicts(dir: &Path, path: Option<&Path>, want: &[(&str, &[&str])]) ->
     assert_eq!(stderr.lines().collect::<Vec<_>>(), expected, "check's errors");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim_end(),
-        format!("workflow.yaml: {} tasks, {rejected} rejected", want.len())
+        format!("workflow.yaml: {} task{}, {rejected} rejected", want.len(), if want.len() == 1 { "" } else { "s" })
     );
 
     let out = command(&["plan", "--json", "workflow.yaml"]);
@@ -351,5 +351,29 @@ fn a_missing_ffprobe_is_an_error_naming_the_package() {
             ),
             ("a/remote", &[]),
         ],
+    );
+}
+
+/// ASSET-4: a local video above 209,715,200 bytes cannot be uploaded directly; the
+/// client fails it locally (at `check`/`plan`, before anything is sent) naming the
+/// size, the limit and the file. A sparse file after a real header keeps it cheap:
+/// ffprobe reads the header, the size is what `stat` says.
+#[test]
+fn a_video_over_the_direct_upload_limit_is_rejected_before_upload() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.mp4");
+    std::fs::copy(crate::support::videos_dir().join("bigbuckbunny.mp4"), &big).expect("copy");
+    std::fs::OpenOptions::new().write(true).open(&big).and_then(|f| f.set_len(209_715_201)).expect("grow");
+    std::fs::write(
+        dir.path().join("workflow.yaml"),
+        "version: 1\nmodel: pegasus1.5\nvideos:\n  - id: big\n    file: big.mp4\nanalyses:\n  - id: a\n    prompt: Describe.\n",
+    )
+    .expect("write workflow");
+    let out = crate::support::vidflow(dir.path()).args(["check", "workflow.yaml"]).output().expect("check");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("ASSET-4: 209715201 bytes is above the 209715200 bytes (200 MiB) of a direct upload (big.mp4)"),
+        "{stderr}"
     );
 }
