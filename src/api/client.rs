@@ -106,6 +106,9 @@ pub struct RetryNotice<'a> {
     pub delay: Duration,
     /// Why.
     pub cause: &'a ApiError,
+    /// The failed attempt may have taken effect (a non-idempotent call that went
+    /// out and got no clear answer): the retry can create a duplicate (ASSET-6).
+    pub possible_duplicate: bool,
 }
 
 /// Receives every [`RetryNotice`]; called from many tasks at once.
@@ -385,6 +388,7 @@ impl Client {
                 Err(f) => f,
             };
             let too_limited = error.status() == Some(429);
+            let possible_duplicate = retries == Retries::NotIdempotent && !unsent && !too_limited;
             let delay = if too_limited { retry_delay(limited, &error) } else { retry_delay(faults, &error) };
             if too_limited {
                 // Even when this call is not retried, no request of the bucket goes
@@ -400,7 +404,7 @@ impl Client {
                     return Err(error);
                 }
                 faults += 1;
-                if retries == Retries::NotIdempotent && !unsent {
+                if possible_duplicate {
                     // ASSET-6: after an ambiguous failure, at most one more try.
                     if ambiguous >= 1 {
                         return Err(error);
@@ -413,7 +417,7 @@ impl Client {
             }
             notices += 1;
             if let Some(hook) = &inner.on_retry {
-                hook(&RetryNotice { what, retry: notices, delay, cause: &error });
+                hook(&RetryNotice { what, retry: notices, delay, cause: &error, possible_duplicate });
             }
             if !too_limited {
                 tokio::time::sleep(delay).await;

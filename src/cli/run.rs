@@ -53,7 +53,15 @@ pub async fn run(args: RunArgs) -> i32 {
     }
     let notes = progress.clone();
     let client = client.with_retry_hook(Arc::new(move |n: &RetryNotice<'_>| {
-        notes.note(&format!("retrying {} in {:.1}s (retry {}): {}", n.what, n.delay.as_secs_f64(), n.retry, n.cause));
+        let duplicate =
+            if n.possible_duplicate { "; the failed attempt may have succeeded: possible duplicate" } else { "" };
+        notes.note(&format!(
+            "retrying {} in {:.1}s (retry {}): {}{duplicate}",
+            n.what,
+            n.delay.as_secs_f64(),
+            n.retry,
+            n.cause
+        ));
     }));
     let (handle, cancel) = Cancel::pair();
     let watcher = tokio::spawn(async move {

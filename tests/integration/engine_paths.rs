@@ -366,3 +366,30 @@ fn an_unreachable_api_exits_3() {
     let records = std::fs::read_dir(dir.path().join(".vidflow/tasks")).expect("records").count();
     assert_eq!(records, 2, "each task's key is recorded for the next run");
 }
+
+/// ASSET-6: `POST /assets` is not idempotent. An upload the server committed but
+/// whose answer was lost is retried once, and the retry is reported as a possible
+/// duplicate; the run goes on with the second asset.
+#[test]
+fn an_upload_lost_after_commit_is_retried_once_and_reported_as_a_possible_duplicate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink(crate::support::videos_dir(), dir.path().join("videos")).expect("symlink");
+    let rules = serde_json::json!({"rules": [
+        {"match": {"method": "POST", "path": "/v1.3/assets"}, "action": {"type": "drop_after_commit"}, "times": 1}
+    ]});
+    let faults = faults_file(dir.path(), &rules);
+    let sim = SimProcess::start(&["--clock", "tick", "--faults", &faults]);
+    std::fs::write(
+        dir.path().join("workflow.yaml"),
+        "version: 1\nmodel: pegasus1.5\nvideos:\n  - id: bunny\n    file: videos/bigbuckbunny.mp4\n\
+         analyses:\n  - id: a\n    prompt: Describe.\n",
+    )
+    .expect("write workflow");
+    let out = run_ok(dir.path(), &sim, &[], 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("retrying upload asset") && stderr.contains("possible duplicate"), "{}", show(&out));
+    let uploads: Vec<serde_json::Value> =
+        sim_log(&sim).into_iter().filter(|r| r["method"] == "POST" && r["path"] == "/v1.3/assets").collect();
+    assert_eq!(uploads.len(), 2, "the lost one and one retry: {uploads:#?}");
+    assert_eq!(uploads[0]["fault"], "drop_after_commit");
+}
