@@ -74,8 +74,11 @@ pub fn load_str(path: &Path, source: String) -> Result<(Workflow, Vec<Diagnostic
 }
 
 /// Sorts diagnostics by file, line, column and message (stable output).
-pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
+/// Drops exact repeats: a fault under `defaults:` is found once per analysis that
+/// inherits it, and is one error.
+pub fn sort_diagnostics(diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diags.dedup_by(|a, b| a.to_string() == b.to_string());
 }
 
 /// Parses YAML the way every workflow file (and every file it includes) is read:
