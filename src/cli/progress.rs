@@ -99,6 +99,7 @@ fn describe(event: &Event) -> Option<String> {
         Event::Status { status } => status.clone(),
         Event::PollError { message } => format!("poll failed, will retry: {message}"),
         Event::AssetGone { message } => format!("a remembered asset is gone, uploading again: {message}"),
+        Event::Resubmitted { task_id } => format!("task {task_id} is gone from the server (404); submitting again"),
         Event::Done { .. } => return None,
     })
 }

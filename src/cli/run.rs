@@ -313,8 +313,12 @@ pub fn render(args: &RenderArgs) -> i32 {
             errln!("error: {e}");
         }
         let have = if missing == 1 { "has" } else { "have" };
+        let none_stored = missing > 0 && missing == p.tasks.iter().filter(|t| !t.outputs.is_empty()).count();
         let (files, missing) = (super::output::count(files, "file"), super::output::count(missing, "task"));
         outln!("{}: {files} rendered; {missing} {have} no stored result", path.display());
+        if none_stored && !args.sim && Scope::Sim.root(dir_of(path)).is_dir() {
+            errln!("hint: results of `run --sim` are kept apart; `vidflow render --sim` renders them");
+        }
         if !report.render_errors.is_empty() {
             worst = worst.max(1);
         }

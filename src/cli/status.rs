@@ -61,6 +61,14 @@ pub async fn status(args: &StatusArgs) -> i32 {
         let mut lines = Vec::new();
         for t in &p.tasks {
             let line = match line_of(&store, &t.name, &t.key, client.as_ref()).await {
+                // A task whose video breaks the input requirements is never sent:
+                // say so, as `plan` and `run` do, rather than `new`.
+                Ok(l)
+                    if l.status == "new"
+                        && let Some(reasons) = p.rejected.get(&t.name) =>
+                {
+                    Line { status: "rejected".into(), message: Some(reasons.join("; ")), ..l }
+                }
                 Ok(l) => l,
                 Err(e) => {
                     errln!("error: {e}");
@@ -78,7 +86,8 @@ pub async fn status(args: &StatusArgs) -> i32 {
         for l in &lines {
             let id = l.task_id.as_deref().unwrap_or("-");
             let msg = l.message.as_deref().unwrap_or("");
-            outln!("  {:<width$}  {:<11}  {id:<24}  {msg}", l.task, l.status);
+            let line = format!("  {:<width$}  {:<11}  {id:<24}  {msg}", l.task, l.status);
+            outln!("{}", line.trim_end());
         }
     }
     if args.json {

@@ -105,6 +105,12 @@ pub enum Event {
         /// Why.
         message: String,
     },
+    /// A task adopted from an earlier run is gone from the server (404): it is
+    /// created again.
+    Resubmitted {
+        /// The lost task id.
+        task_id: String,
+    },
     /// The create named an asset remembered from an earlier run that the API does
     /// not have (any more): it is uploaded again.
     AssetGone {
@@ -137,6 +143,11 @@ pub async fn run(
 ) -> Result<RunReport, StateError> {
     let wf = &prepared.workflow;
     let store = Store::lock(&wf.dir, &wf.name, options.state)?;
+    if options.state == Scope::Sim {
+        // The in-process simulator starts empty: no asset of an earlier run exists
+        // on it, and trying one would cost a refused create per file.
+        store.forget_assets()?;
+    }
     let sources = Sources {
         client,
         store: &store,
@@ -265,32 +276,25 @@ impl<'a> Job<'a> {
         };
         // What the key hashes, so `plan` can say what changed next time.
         record.request.get_or_insert_with(|| task.keyed());
-        let (task_id, created) = match record.task_id.clone() {
+        let (mut task_id, mut created) = match record.task_id.clone() {
             Some(id) => {
                 observer.event(&task.name, &Event::Adopted { task_id: id.clone() });
                 (id, None)
             }
             None => (self.submit(&mut record).await?, Some(Instant::now())),
         };
+        let mut polled = self.poll(&task_id, created, &mut record).await?;
+        if matches!(polled, Polled::Gone) && created.is_none() {
+            // A task adopted from an earlier run that the server no longer has
+            // (expired, deleted, or the in-process simulator of an interrupted
+            // `--sim` run): submit it again now, under a new generation (CLI-IDEM-2).
+            observer.event(&task.name, &Event::Resubmitted { task_id: task_id.clone() });
+            record = TaskRecord { request: record.request.take(), ..record.next_generation() };
+            task_id = self.submit(&mut record).await?;
+            created = Some(Instant::now());
+            polled = self.poll(&task_id, created, &mut record).await?;
+        }
         *task_id_out = Some(task_id.clone());
-        let mut on_status = |status: &TaskStatus| {
-            if !status.is_terminal() {
-                record.status = status.as_str().to_owned();
-                // Best effort: `status` shows it; the terminal write below is checked.
-                let _ = store.save_record(&record);
-            }
-        };
-        let polled = poll(
-            self.client,
-            &task_id,
-            &task.name,
-            &self.options.poll,
-            self.learned,
-            created,
-            observer,
-            &mut on_status,
-        )
-        .await?;
         let done = match polled {
             Polled::Terminal(done) => *done,
             Polled::Gone => {
@@ -306,6 +310,26 @@ impl<'a> Job<'a> {
             }
         };
         self.finish(&mut record, done)
+    }
+
+    /// Polls `task_id` to the end, keeping its last status in `record` (best effort:
+    /// `status` shows it; the terminal write is checked by the caller).
+    async fn poll(
+        &self,
+        task_id: &str,
+        created: Option<Instant>,
+        record: &mut TaskRecord,
+    ) -> Result<Polled, TaskError> {
+        let store = self.store;
+        let mut on_status = |status: &TaskStatus| {
+            if !status.is_terminal() {
+                record.status = status.as_str().to_owned();
+                let _ = store.save_record(record);
+            }
+        };
+        let policy = &self.options.poll;
+        let (name, observer) = (&self.task.name, self.observer);
+        poll(self.client, task_id, name, policy, self.learned, created, observer, &mut on_status).await
     }
 
     /// Records the key, resolves the video source, and creates the task; returns

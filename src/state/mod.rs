@@ -236,6 +236,23 @@ impl Store {
         }
     }
 
+    /// Forgets every remembered asset (their upload locks stay).
+    pub fn forget_assets(&self) -> Result<(), StateError> {
+        let dir = self.root.join("assets");
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(StateError::Io { path: dir, source }),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if let Some(sha) = name.to_string_lossy().strip_suffix(".json") {
+                self.forget_asset(sha)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Takes the exclusive upload lock of the file with this SHA-256, blocking until
     /// another process (a run of another workflow sharing the state directory)
     /// releases it; released when the returned file is dropped.

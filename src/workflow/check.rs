@@ -133,6 +133,17 @@ pub fn template_diagnostic(workflow: &Workflow, t: &TemplateText, e: &TemplateFa
                 len,
             ));
         }
+        if let Some(at_line) = block_line(&workflow.source, t, line) {
+            let text = t.text.lines().nth((line as usize).saturating_sub(1)).unwrap_or_default();
+            let len = expression_len(text, col);
+            return precise(Diagnostic::new(Some(rules::TEMPLATE), format!("{}{suffix}", e.reason)).at(
+                &workflow.file,
+                &workflow.source,
+                at_line,
+                t.pos.column + col - 1,
+                len,
+            ));
+        }
     }
     Diagnostic::new(Some(rules::TEMPLATE), format!("{e}{suffix}")).at(
         &workflow.file,
@@ -157,6 +168,28 @@ fn inline_offset(source: &str, t: &TemplateText) -> Option<u64> {
     let quoted =
         ['"', '\''].iter().any(|q| written.strip_prefix(*q).is_some_and(|w| w.starts_with(&format!("{}{q}", t.text))));
     quoted.then_some(1)
+}
+
+/// The workflow line holding line `line` (1-based) of a multi-line inline template
+/// written as a literal block (`template: |`), whose text starts at `t.pos`: found
+/// only when every template line up to it is written there verbatim at the
+/// block's indentation (`None` for folded or escaped text).
+fn block_line(source: &str, t: &TemplateText, line: u64) -> Option<u64> {
+    let first = usize::try_from(t.pos.line).ok()?.checked_sub(1)?;
+    let indent = usize::try_from(t.pos.column).ok()?.checked_sub(1)?;
+    let wanted = usize::try_from(line).ok()?;
+    let written = source.lines().skip(first);
+    for (i, (text, src)) in t.text.lines().zip(written).take(wanted).enumerate() {
+        let body: String = src.chars().skip(indent).collect();
+        let blank_ok = text.is_empty() && src.trim().is_empty();
+        if !(body == text || blank_ok) {
+            return None;
+        }
+        if i + 1 == wanted {
+            return Some(t.pos.line + i as u64);
+        }
+    }
+    None
 }
 
 /// Characters of the `{{...}}` expression starting at 1-based `col` of `line` (1 if

@@ -393,3 +393,55 @@ fn an_upload_lost_after_commit_is_retried_once_and_reported_as_a_possible_duplic
     assert_eq!(uploads.len(), 2, "the lost one and one retry: {uploads:#?}");
     assert_eq!(uploads[0]["fault"], "drop_after_commit");
 }
+
+/// A task adopted from an earlier run that the server no longer has (404) is
+/// submitted again in the same run, under a new generation. It took a third run
+/// before (the second only marked it failed), which is what every interrupted
+/// `--sim` run hit, since its in-process simulator is gone.
+#[test]
+fn an_adopted_task_the_server_lost_is_submitted_again_in_the_same_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = serde_json::json!({"rules": [{"match": {"custom_id": "a-v0"}, "action": {"type": "stuck"}}]});
+    let faults = faults_file(dir.path(), &rules);
+    let first = SimProcess::start(&["--clock", "tick", "--faults", &faults]);
+    url_workflow(dir.path(), 1, &[("a", "Describe")], "{{result.text}}\n", "");
+    run_ok(dir.path(), &first, &["--job-timeout", "0.5"], 1);
+    let lost = lock_entry(dir.path(), "a/v0").task_id.expect("the stuck task's id is kept");
+    drop(first);
+
+    let second = SimProcess::start(&["--clock", "tick"]);
+    let out = run_ok(dir.path(), &second, &[], 0);
+    assert!(
+        stderr_of(&out).contains(&format!("task {lost} is gone from the server (404); submitting again")),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(creates(&sim_log(&second)).len(), 1);
+    let entry = lock_entry(dir.path(), "a/v0");
+    assert_eq!(entry.status, "ready");
+    assert!(entry.result_sha256.is_some(), "the result is stored");
+}
+
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `--sim` runs start an empty simulator each time: assets remembered from an
+/// earlier `--sim` run do not exist on it, and trying them cost a refused create
+/// and an alarming HTTP 400 line on every run that submitted something.
+#[test]
+fn a_second_sim_run_does_not_try_the_first_runs_assets() {
+    let dir = crate::support::fixture("skeleton");
+    let run = |prompt: &str| {
+        let wf = dir.path().join("workflow.yaml");
+        let text = std::fs::read_to_string(&wf).expect("read");
+        std::fs::write(&wf, text.replace("Summarise", prompt)).expect("write");
+        crate::support::vidflow(dir.path()).args(["run", "workflow.yaml", "--sim"]).output().expect("run --sim")
+    };
+    let out = run("Summarise");
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let out = run("Briefly summarise");
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(line_of(&stdout(&out), "summary/bigbuckbunny").contains("ready"), "{}", show(&out));
+    assert!(!stderr_of(&out).contains("gone"), "{}", show(&out));
+}

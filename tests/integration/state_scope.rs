@@ -30,6 +30,16 @@ fn simulated_results_and_assets_never_stand_in_for_the_apis() {
     assert_eq!(status_of(&plan(&["--sim"]), "summary/bigbuckbunny"), "cached");
     assert_eq!(status_of(&plan(&[]), "summary/bigbuckbunny"), "new", "the API has run nothing");
 
+    let status = vidflow(dir.path()).args(["status", "--sim", "workflow.yaml"]).output().expect("status --sim");
+    assert_eq!(status_of(&status.stdout, "summary/bigbuckbunny"), "ready");
+    assert_eq!(status_of(&status.stdout, "summary/bikes"), "rejected", "as plan and run say, not `new`");
+    let render = vidflow(dir.path()).args(["render", "workflow.yaml"]).output().expect("render");
+    assert!(
+        String::from_utf8_lossy(&render.stderr).contains("`vidflow render --sim` renders them"),
+        "{}",
+        show(&render)
+    );
+
     std::fs::remove_dir_all(dir.path().join("out")).expect("remove outputs");
     let render = vidflow(dir.path()).args(["render", "--sim", "workflow.yaml"]).output().expect("render --sim");
     assert_eq!(render.status.code(), Some(0), "{}", show(&render));
