@@ -218,7 +218,7 @@ fn print_report(p: &Prepared, report: &RunReport) {
     if s.interrupted > 0 {
         line.push_str(&format!(", {} interrupted", s.interrupted));
     }
-    outln!("{line}; {files} files rendered");
+    outln!("{line}; {} rendered, {} changed", super::output::count(files, "file"), report.changed);
 }
 
 fn detail(t: &TaskReport) -> String {
@@ -315,7 +315,7 @@ pub fn render(args: &RenderArgs) -> i32 {
         let have = if missing == 1 { "has" } else { "have" };
         let none_stored = missing > 0 && missing == p.tasks.iter().filter(|t| !t.outputs.is_empty()).count();
         let (files, missing) = (super::output::count(files, "file"), super::output::count(missing, "task"));
-        outln!("{}: {files} rendered; {missing} {have} no stored result", path.display());
+        outln!("{}: {files} rendered, {} changed; {missing} {have} no stored result", path.display(), report.changed);
         if none_stored && !args.sim && Scope::Sim.root(dir_of(path)).is_dir() {
             errln!("hint: results of `run --sim` are kept apart; `vidflow render --sim` renders them");
         }

@@ -132,6 +132,9 @@ pub struct RunReport {
     pub reports: Vec<PathBuf>,
     /// Output or report files that could not be rendered or written.
     pub render_errors: Vec<String>,
+    /// How many of the rendered files were written because their content changed
+    /// (the others were left untouched).
+    pub changed: usize,
     /// Set when the API could not be used at all (exit 3).
     pub fatal: Option<String>,
     /// Set when the run was interrupted (exit 130).

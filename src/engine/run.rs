@@ -517,7 +517,10 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
         for out in &task.outputs {
             match prepared.renderer.render(&out.template, &ctx, out.html) {
                 Ok(text) => match output::write_confined(&wf.dir, &out.path, text.as_bytes()) {
-                    Ok(_) => line.outputs.push(out.path.clone()),
+                    Ok(written) => {
+                        report.changed += usize::from(written == output::WriteOutcome::Written);
+                        line.outputs.push(out.path.clone());
+                    }
                     Err(e) => report.render_errors.push(format!("{}: cannot write: {e}", out.path.display())),
                 },
                 Err(e) => report.render_errors.push(format!("{}: {e}", out.path.display())),
@@ -551,7 +554,10 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
         let html = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
         match prepared.renderer.render(&r.template, &data, html) {
             Ok(text) => match output::write_confined(&wf.dir, &path, text.as_bytes()) {
-                Ok(_) => report.reports.push(path),
+                Ok(written) => {
+                    report.changed += usize::from(written == output::WriteOutcome::Written);
+                    report.reports.push(path);
+                }
                 Err(e) => report.render_errors.push(format!("{}: cannot write: {e}", path.display())),
             },
             Err(e) => report.render_errors.push(format!("{}: {e}", path.display())),

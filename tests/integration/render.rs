@@ -229,7 +229,7 @@ fn render_restores_every_output_with_the_simulator_stopped() {
     let render = vidflow(dir.path()).args(["render", "workflow.yaml"]).output().expect("render");
     assert_eq!(render.status.code(), Some(0), "{}", text(&render.stderr));
     assert!(
-        text(&render.stdout).contains("6 files rendered; 0 tasks have no stored result"),
+        text(&render.stdout).contains("6 files rendered, 6 changed; 0 tasks have no stored result"),
         "{}",
         text(&render.stdout)
     );
@@ -266,6 +266,7 @@ fn unchanged_outputs_are_not_rewritten() {
     }
     let again = vidflow(dir.path()).args(["run", "workflow.yaml", "--sim"]).output().expect("run");
     assert_eq!(again.status.code(), Some(0));
+    assert!(text(&again.stdout).contains("; 4 files rendered, 0 changed"), "{}", text(&again.stdout));
     for rel in files.keys() {
         assert_eq!(mtime(&dir.path().join(rel)), old, "a cached run rewrote {}", rel.display());
     }

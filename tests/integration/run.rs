@@ -23,7 +23,10 @@ fn run_sim_renders_the_valid_video_and_rejects_the_two_invalid_ones() {
         let line = stdout.lines().find(|l| l.contains(task)).unwrap_or_default();
         assert!(line.contains("rejected") && line.contains("MEDIA-1: resolution 176x144 is below 360x360"), "{line}");
     }
-    assert!(stdout.contains("2 ready (0 cached, 0 truncated), 0 failed, 4 rejected; 2 files rendered"), "{stdout}");
+    assert!(
+        stdout.contains("2 ready (0 cached, 0 truncated), 0 failed, 4 rejected; 2 files rendered, 2 changed"),
+        "{stdout}"
+    );
     assert_expected_files("skeleton", dir.path());
     assert!(!dir.path().join("out/bikes").exists());
     assert!(!dir.path().join("out/carphone").exists());
@@ -110,7 +113,10 @@ analyses:
         assert!(line(&stdout, "full/long").contains("[simulated] MEDIA-1"), "{}", show(&out));
         assert!(line(&stdout, "short/ok").contains("truncated"), "{}", show(&out));
         assert!(line(&stdout, "short/ok").contains("warning: [simulated] output truncated"), "{}", show(&out));
-        assert!(stdout.contains("2 ready (0 cached, 1 truncated), 1 failed, 0 rejected; 2 files rendered"), "{stdout}");
+        assert!(
+            stdout.contains("2 ready (0 cached, 1 truncated), 1 failed, 0 rejected; 2 files rendered, 2 changed"),
+            "{stdout}"
+        );
         let short = std::fs::read_to_string(dir.path().join("out/ok/short.md")).expect("truncated output rendered");
         assert_eq!(short, "truncated=true length");
 
