@@ -360,15 +360,7 @@ fn prepare_dir(dir: &Path) -> Result<(), StateError> {
     let Some(cache) = dir.parent() else {
         return Ok(());
     };
-    let ignore = cache.join(".gitignore");
-    let created = std::fs::File::options().write(true).create_new(true).open(&ignore);
-    match created {
-        Ok(mut f) => f
-            .write_all(b"# vidflow's cache of local files' hashes and probes: valid on this machine only.\n*\n")
-            .map_err(|source| StateError::Io { path: ignore, source }),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(source) => Err(StateError::Io { path: ignore, source }),
-    }
+    super::ignore_all(cache, "vidflow's cache of local files' hashes and probes: valid on this machine only.")
 }
 
 fn write_entry(file: &Path, entry: &Entry) -> Result<(), StateError> {

@@ -59,6 +59,20 @@ impl Scope {
     }
 }
 
+/// Writes `dir/.gitignore` ignoring everything in `dir` (with `why` as a comment),
+/// unless one exists: for state that must not be committed.
+pub(crate) fn ignore_all(dir: &Path, why: &str) -> Result<(), StateError> {
+    use std::io::Write as _;
+    let ignore = dir.join(".gitignore");
+    match File::options().write(true).create_new(true).open(&ignore) {
+        Ok(mut f) => {
+            f.write_all(format!("# {why}\n*\n").as_bytes()).map_err(|source| StateError::Io { path: ignore, source })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StateError::Io { path: ignore, source }),
+    }
+}
+
 /// Errors of the state store.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -186,7 +200,12 @@ impl Store {
         let path = root.join("locks").join(format!("{}.lock", crate::workflow::expand::sanitize_id(workflow)));
         let file = open_lock_file(&path)?;
         match file.try_lock() {
-            Ok(()) => Ok(Self { root, lockfile_dir: scope.lockfile_dir(dir), _lock: Some(file) }),
+            Ok(()) => {
+                if scope == Scope::Sim {
+                    ignore_all(&root, "vidflow's state of `run --sim` runs: simulated, never to be committed.")?;
+                }
+                Ok(Self { root, lockfile_dir: scope.lockfile_dir(dir), _lock: Some(file) })
+            }
             Err(std::fs::TryLockError::WouldBlock) => {
                 Err(StateError::Busy { workflow: workflow.to_owned(), lock: path })
             }

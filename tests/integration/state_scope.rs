@@ -21,6 +21,8 @@ fn simulated_results_and_assets_never_stand_in_for_the_apis() {
     assert_eq!(sim_run.status.code(), Some(1), "bikes and carphone are rejected: {}", show(&sim_run));
     assert!(dir.path().join(".vidflow/sim/vidflow.lock").is_file(), "the simulator's lock file is in its state");
     assert!(!dir.path().join("vidflow.lock").exists(), "the committed lock file is the API's alone");
+    let ignore = std::fs::read_to_string(dir.path().join(".vidflow/sim/.gitignore")).expect("sim state ignored");
+    assert!(ignore.lines().any(|l| l == "*"), "{ignore}");
 
     let plan = |extra: &[&str]| {
         let out = vidflow(dir.path()).arg("plan").args(extra).arg("workflow.yaml").output().expect("plan");
