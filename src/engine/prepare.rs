@@ -60,11 +60,23 @@ pub fn prepare_with(path: &Path, cache: &MediaCache) -> Result<Prepared, Vec<Dia
     let mut video_faults: HashMap<String, Vec<String>> = HashMap::new();
     // Facts of file contents, whichever API runs on them: shared by every scope.
     let state_root = Scope::Api.root(&workflow.dir);
+    let files: Vec<&PathBuf> = workflow
+        .videos
+        .iter()
+        .filter_map(|v| match &v.input {
+            VideoInput::File { path, .. } => Some(path),
+            _ => None,
+        })
+        .collect();
+    let mut examined_all = parallel_map(&files, |path| cache.examine(&state_root, path)).into_iter();
     for video in &workflow.videos {
         let VideoInput::File { path, written } = &video.input else {
             continue;
         };
-        let examined = match cache.examine(&state_root, path) {
+        let Some(examined) = examined_all.next() else {
+            break;
+        };
+        let examined = match examined {
             Ok(x) => x,
             Err(e) => {
                 video_faults
@@ -147,4 +159,49 @@ pub fn prepare_with(path: &Path, cache: &MediaCache) -> Result<Prepared, Vec<Dia
         }
     }
     Ok(Prepared { workflow, renderer, tasks, media, hashes, rejected })
+}
+
+/// Workers for examining local files: hashing and ffprobe take a core each on a
+/// cold run (a fresh CI checkout has no media cache), so files are examined in
+/// parallel, up to this many at once.
+const MAX_EXAMINERS: usize = 8;
+
+/// `f` over `items` on up to [`MAX_EXAMINERS`] threads (no more than the machine
+/// has cores); results in the order of `items`.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Mutex, PoisonError};
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let workers = cores.min(MAX_EXAMINERS).min(items.len());
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let (Some(item), Some(slot)) = (items.get(i), slots.get(i)) else {
+                        break;
+                    };
+                    let result = f(item);
+                    *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+                }
+            });
+        }
+    });
+    slots.into_iter().filter_map(|s| s.into_inner().unwrap_or_else(PoisonError::into_inner)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn parallel_map_keeps_the_order_of_its_items() {
+        let items: Vec<u64> = (0..100).collect();
+        let squares = super::parallel_map(&items, |n| n * n);
+        assert_eq!(squares, items.iter().map(|n| n * n).collect::<Vec<_>>());
+        assert!(super::parallel_map(&[] as &[u64], |n| *n).is_empty());
+    }
 }
