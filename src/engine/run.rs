@@ -266,11 +266,17 @@ impl<'a> Job<'a> {
             let warning = done.error.as_ref().map(|e| e.message.clone());
             return Ok((Outcome::Ready { truncated, cached: true }, warning));
         }
-        // Adopt a task an earlier run created and did not finish (design §4); a
+        // Adopt a task an earlier run created and did not finish (design §4), or
+        // one that finished but whose stored result is missing (fetched again); a
         // failed, lost or forced one gets a new generation and so a new key
-        // (CLI-IDEM-2).
+        // (CLI-IDEM-2). A `--sim` run's simulator is new: no earlier task is on it.
+        let adoptable = |r: &TaskRecord| match r.status.as_str() {
+            "failed" => false,
+            "ready" => r.task_id.is_some(),
+            _ => self.options.state != Scope::Sim,
+        };
         let mut record = match store.record(&task.key)? {
-            Some(r) if !self.options.force && !matches!(r.status.as_str(), "failed" | "ready") => r,
+            Some(r) if !self.options.force && adoptable(&r) => r,
             Some(r) => TaskRecord::new(&task.key, &task.name, r.generation + 1),
             None => TaskRecord::new(&task.key, &task.name, 0),
         };
@@ -284,6 +290,14 @@ impl<'a> Job<'a> {
             None => (self.submit(&mut record).await?, Some(Instant::now())),
         };
         let mut polled = self.poll(&task_id, created, &mut record).await?;
+        // An adopted id may now name another task (a restarted simulator hands
+        // out the same ids): only a task with this one's `custom_id` is ours.
+        if created.is_none()
+            && let Polled::Terminal(done) = &polled
+            && done.custom_id.as_deref() != Some(task.custom_id.as_str())
+        {
+            polled = Polled::Gone;
+        }
         if matches!(polled, Polled::Gone) && created.is_none() {
             // A task adopted from an earlier run that the server no longer has
             // (expired, deleted, or the in-process simulator of an interrupted
@@ -507,8 +521,14 @@ pub fn render_all(prepared: &Prepared, store: &Store, report: &mut RunReport) {
     let wf = &prepared.workflow;
     let mut contexts = Vec::new();
     for (task, line) in prepared.tasks.iter().zip(report.tasks.iter_mut()) {
-        let Ok(Some(stored)) = store.result(&task.key) else {
-            continue;
+        let stored = match store.result(&task.key) {
+            Ok(Some(stored)) => stored,
+            Ok(None) => continue,
+            // Rendering around it would write reports that silently miss a task.
+            Err(e) => {
+                report.render_errors.push(format!("task `{}`: {e}", task.name));
+                continue;
+            }
         };
         if stored.status != TaskStatus::Ready || stored.result.is_none() {
             continue;
@@ -578,7 +598,8 @@ fn write_lock(prepared: &Prepared, store: &Store) -> Result<(), StateError> {
         );
     }
     let file_name = prepared.workflow.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    write_lockfile(store.lockfile_dir(), &file_name, entries)
+    let guard = store.root().join("locks").join("vidflow.lock.lock");
+    write_lockfile(store.lockfile_dir(), &guard, &file_name, entries)
 }
 
 #[cfg(test)]

@@ -46,12 +46,29 @@ pub fn read_lockfile(dir: &Path, workflow: &str) -> Result<BTreeMap<String, Lock
 }
 
 /// Replaces the section of `workflow` (its file name) in `dir/vidflow.lock` with
-/// `entries` (task name → entry), keeping other workflows' sections.
-pub fn write_lockfile(dir: &Path, workflow: &str, entries: BTreeMap<String, LockEntry>) -> Result<(), StateError> {
+/// `entries` (task name → entry), keeping other workflows' sections, under the
+/// exclusive lock of the file `guard`. Errors: [`StateError::Corrupt`] when the
+/// existing file does not parse (nothing is written), I/O errors.
+pub fn write_lockfile(
+    dir: &Path,
+    guard: &Path,
+    workflow: &str,
+    entries: BTreeMap<String, LockEntry>,
+) -> Result<(), StateError> {
     let path = dir.join("vidflow.lock");
+    // Runs of other workflows in this directory update their own sections of the
+    // same file: one read-modify-write at a time, or sections are lost.
+    let guard = super::open_lock_file(guard)?;
+    guard.lock().map_err(|source| StateError::Io { path: path.clone(), source })?;
     let mut lock: LockFile = match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
-        Err(_) => LockFile::default(),
+        // A file that does not parse (a merge conflict in a committed lock) holds
+        // other workflows' sections: refuse rather than drop them.
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| StateError::Corrupt {
+            path: path.clone(),
+            reason: format!("{e}; fix or delete it (results stay in the state directory; a run writes it anew)"),
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => LockFile::default(),
+        Err(source) => return Err(StateError::Io { path, source }),
     };
     lock.version = 1;
     lock.workflows.insert(workflow.to_owned(), entries);
