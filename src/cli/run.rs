@@ -38,6 +38,15 @@ pub async fn run(args: RunArgs) -> i32 {
             return EXIT_INVALID;
         }
     };
+    // A mistyped pattern would make a run that does nothing and exits 0.
+    for (pattern, text) in only.iter().zip(&args.only) {
+        if !prepared.iter().flat_map(|p| &p.tasks).any(|t| pattern.matches(&t.name)) {
+            let example =
+                prepared.iter().flat_map(|p| &p.tasks).next().map(|t| t.name.as_str()).unwrap_or("summary/intro");
+            errln!("error: --only `{text}` matches no task (tasks are named analysis/video, e.g. `{example}`)");
+            return EXIT_INVALID;
+        }
+    }
     let progress = Arc::new(Progress::new(args.quiet));
     let (client, sim, poll, assets) = match connect(&args.api_url, args.sim, &args.tuning).await {
         Ok(c) => c,
@@ -49,7 +58,7 @@ pub async fn run(args: RunArgs) -> i32 {
     // Only a run that goes ahead writes to the state directory (not one refused
     // for want of an API key); `check` and `plan` read the cache, never write it.
     if let Err(e) = media_cache.save() {
-        eprintln!("warning: cannot cache local files' hashes and probes (they are examined again next run): {e}");
+        errln!("warning: cannot cache local files' hashes and probes (they are examined again next run): {e}");
     }
     let notes = progress.clone();
     let client = client.with_retry_hook(Arc::new(move |n: &RetryNotice<'_>| {

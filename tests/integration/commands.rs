@@ -158,3 +158,20 @@ fn glob_ids_are_unique_and_clashes_between_entries_name_the_files() {
     assert!(stderr.contains("error[WF-ID]: video id `dup` is used twice by `media/b/dup.mp4`"), "{stderr}");
     assert!(stderr.contains("hint: first used on line 4 by `media/a/dup.mp4`"), "{stderr}");
 }
+
+/// `run --only` with a pattern that matches no task is an error (exit 2) naming
+/// it and the shape of task names, not a run that does nothing and exits 0.
+#[test]
+fn an_only_pattern_that_matches_nothing_is_an_error() {
+    let dir = fixture("skeleton");
+    let out = vidflow(dir.path()).args(["run", "workflow.yaml", "--sim", "--only", "sumary/*"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "error: --only `sumary/*` matches no task (tasks are named analysis/video, e.g. `summary/bigbuckbunny`)"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.path().join(".vidflow").exists(), "nothing was written");
+}
