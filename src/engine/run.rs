@@ -23,7 +23,7 @@ use super::source::{AssetPolicy, Sources};
 use crate::api::Client;
 use crate::api::wire::{FinishReason, ListFilter, Task, TaskStatus, VideoSource};
 use crate::render::{context, output};
-use crate::state::{LockEntry, Scope, StateError, Store, TaskRecord, write_lockfile};
+use crate::state::{LockEntry, Scope, StateError, Store, TaskRecord};
 use crate::workflow::PlannedTask;
 
 /// How a run behaves.
@@ -440,8 +440,7 @@ impl<'a> Job<'a> {
         let mut shas: Vec<String> = self.video_sha().map(str::to_owned).into_iter().collect();
         let mut body = self.task.body.clone();
         for (_, source) in crate::workflow::images::media_sources_mut(body.iter_mut()) {
-            let sha = source.get(crate::workflow::images::FILE).and_then(|f| f.get("sha256")).and_then(Value::as_str);
-            shas.extend(sha.map(str::to_owned));
+            shas.extend(crate::workflow::images::marker_sha256(source).map(str::to_owned));
         }
         let mut any = false;
         for sha in shas {
@@ -598,8 +597,7 @@ fn write_lock(prepared: &Prepared, store: &Store) -> Result<(), StateError> {
         );
     }
     let file_name = prepared.workflow.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let guard = store.root().join("locks").join("vidflow.lock.lock");
-    write_lockfile(store.lockfile_dir(), &guard, &file_name, entries)
+    store.write_lockfile(&file_name, entries)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use super::run::{Event, Observer};
 use crate::api::wire::{AssetStatus, VideoSource};
 use crate::api::{ApiError, Client};
 use crate::state::{AssetRecord, Store};
-use crate::workflow::images::{FILE, LocalImage, marker_path, marker_upload, media_sources_mut};
+use crate::workflow::images::{FILE, LocalImage, marker_path, marker_sha256, marker_upload, media_sources_mut};
 pub use crate::workflow::model::Upload;
 use crate::workflow::model::{Video, VideoInput};
 
@@ -87,7 +87,7 @@ impl Sources<'_> {
                 continue;
             };
             let upload = marker_upload(source);
-            let sha = source.get(FILE).and_then(|f| f.get("sha256")).and_then(Value::as_str).map(str::to_owned);
+            let sha = marker_sha256(source).map(str::to_owned);
             let image = images
                 .iter()
                 .find(|i| i.written == written)

@@ -49,7 +49,7 @@ pub fn read_lockfile(dir: &Path, workflow: &str) -> Result<BTreeMap<String, Lock
 /// `entries` (task name → entry), keeping other workflows' sections, under the
 /// exclusive lock of the file `guard`. Errors: [`StateError::Corrupt`] when the
 /// existing file does not parse (nothing is written), I/O errors.
-pub fn write_lockfile(
+pub(super) fn write_lockfile(
     dir: &Path,
     guard: &Path,
     workflow: &str,

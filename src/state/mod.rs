@@ -9,7 +9,7 @@
 mod lockfile;
 pub mod media_cache;
 
-pub use lockfile::{LockEntry, read_lockfile, write_lockfile};
+pub use lockfile::{LockEntry, read_lockfile};
 pub use media_cache::{Examined, MediaCache};
 
 use std::fs::File;
@@ -221,6 +221,19 @@ impl Store {
     /// The directory of this state's `vidflow.lock`.
     pub fn lockfile_dir(&self) -> &Path {
         &self.lockfile_dir
+    }
+
+    /// Replaces the section of `workflow` (its file name) in this state's
+    /// `vidflow.lock` with `entries`, keeping other workflows' sections; one writer
+    /// at a time across processes. Errors: the existing file does not parse
+    /// ([`StateError::Corrupt`], nothing written), I/O.
+    pub fn write_lockfile(
+        &self,
+        workflow: &str,
+        entries: std::collections::BTreeMap<String, LockEntry>,
+    ) -> Result<(), StateError> {
+        let guard = self.root.join("locks").join("vidflow.lock.lock");
+        lockfile::write_lockfile(&self.lockfile_dir, &guard, workflow, entries)
     }
 
     fn record_path(&self, key: &str) -> PathBuf {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::{Map, Value, json};
 
 use super::images;
-use super::model::{Analysis, Pos, TemplateText, Video, VideoInput, Workflow};
+use super::model::{Analysis, Pos, TemplateText, Video, VideoInput, Workflow, nearest_place};
 use crate::canonical::{canonical_json, sha256_hex};
 use crate::contract::Violation;
 use crate::contract::media::MediaFacts;
@@ -360,21 +360,11 @@ fn violation_pos(analysis: &Analysis, video: &Video, v: &Violation) -> Pos {
         "custom_id" => return analysis.custom_id.as_ref().map_or(analysis.pos, |p| p.pos),
         _ => {}
     }
-    let mut path = v.field.as_str();
-    let mut exact = true;
-    loop {
-        if let Some((_, place)) = analysis.places.iter().rev().find(|(p, _)| p == path) {
-            let on_key = v.rule == "VAL-2" || v.rule == "VAL-39" || !exact || place.value.line != place.key.line;
-            return if on_key { place.key } else { place.value };
-        }
-        match path.rfind(['.', '[']) {
-            Some(i) => {
-                path = &path[..i];
-                exact = false;
-            }
-            None => return analysis.pos,
-        }
-    }
+    let Some((place, exact)) = nearest_place(&analysis.places, &v.field) else {
+        return analysis.pos;
+    };
+    let on_key = v.rule == "VAL-2" || v.rule == "VAL-39" || !exact || place.value.line != place.key.line;
+    if on_key { place.key } else { place.value }
 }
 
 /// A hint for a violation: "did you mean" for an unknown member, else what the

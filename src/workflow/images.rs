@@ -70,6 +70,11 @@ pub fn marker_path(source: &Map<String, Value>) -> Option<&str> {
     source.get(FILE)?.get("path")?.as_str()
 }
 
+/// The `sha256` of a media source's local-file marker, once expansion filled it in.
+pub fn marker_sha256(source: &Map<String, Value>) -> Option<&str> {
+    source.get(FILE)?.get("sha256")?.as_str()
+}
+
 /// The `upload` of a media source's local-file marker (default asset).
 pub fn marker_upload(source: &Map<String, Value>) -> Upload {
     match source.get(FILE).and_then(|f| f.get("upload")).and_then(Value::as_str) {

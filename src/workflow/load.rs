@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use serde_saphyr::Spanned;
 
 use super::images::{self, LocalImage};
-use super::model::{Analysis, Output, Place, Pos, TemplateText, TruncatedPolicy, Upload, Video, VideoInput, Workflow};
+use super::model::{
+    Analysis, Output, Place, Pos, TemplateText, TruncatedPolicy, Upload, Video, VideoInput, Workflow, nearest_place,
+};
 use super::schema::{AnalysisEntry, OutputEntry, S, VideoEntry, WorkflowFile};
 use super::tree::{Scalars, Tree, pos_of_location};
 use crate::diag::{Diagnostic, did_you_mean};
@@ -629,18 +631,7 @@ impl Resolver<'_> {
         let Request { fields, places } = r;
         // Members read from `segment_definitions_file` have no place of their own:
         // they point at the nearest written parent (the `_file` key).
-        let at = |path: &str| {
-            let mut path = path;
-            loop {
-                if let Some((_, place)) = places.iter().find(|(p, _)| p == path) {
-                    return *place;
-                }
-                match path.rfind(['.', '[']) {
-                    Some(i) => path = &path[..i],
-                    None => return Place::default(),
-                }
-            }
-        };
+        let at = |path: &str| nearest_place(places, path).map(|(place, _)| place).unwrap_or_default();
         for (path, source) in images::media_sources_mut(fields.iter_mut()) {
             let upload_place = at(&format!("{path}.upload"));
             let upload = source.shift_remove("upload");

@@ -19,6 +19,22 @@ pub struct Pos {
     pub len: u64,
 }
 
+/// Where request member `path` (an ERR-5 path such as
+/// `prompt_v2.media_sources[0].file`) is written in `places`, else its nearest
+/// written parent (a member read from a `_file`, or missing: the object holding
+/// it); `true` when it is the member itself. The last entry for a path wins.
+pub fn nearest_place(places: &[(String, Place)], path: &str) -> Option<(Place, bool)> {
+    let mut path = path;
+    let mut exact = true;
+    loop {
+        if let Some((_, place)) = places.iter().rev().find(|(p, _)| p == path) {
+            return Some((*place, exact));
+        }
+        path = &path[..path.rfind(['.', '['])?];
+        exact = false;
+    }
+}
+
 /// A checked workflow file.
 #[derive(Debug, Clone)]
 pub struct Workflow {

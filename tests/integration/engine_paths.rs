@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::engine_support::{
-    KEY, outputs, run_cmd, run_ok, show, sim_get, sim_log, tasks_per_custom_id, url_workflow, wait_for,
+    KEY, line_of, outputs, run_cmd, run_ok, show, sim_get, sim_log, tasks_per_custom_id, url_workflow, wait_for,
 };
 use crate::support::SimProcess;
 
@@ -39,11 +39,6 @@ fn creates(log: &[Value]) -> Vec<&Value> {
 fn lock_entry(dir: &Path, task: &str) -> vidflow::state::LockEntry {
     let entries = vidflow::state::read_lockfile(dir, "workflow.yaml").expect("vidflow.lock");
     entries.get(task).cloned().unwrap_or_else(|| panic!("no lock entry for {task}: {entries:?}"))
-}
-
-/// The line of the summary table for `task`.
-fn line_of<'a>(stdout: &'a str, task: &str) -> &'a str {
-    stdout.lines().find(|l| l.trim_start().starts_with(task)).unwrap_or_default()
 }
 
 /// CLI-IDEM-3. Every create is committed by the server and its answer lost
@@ -412,7 +407,7 @@ fn an_adopted_task_the_server_lost_is_submitted_again_in_the_same_run() {
     let second = SimProcess::start(&["--clock", "tick"]);
     let out = run_ok(dir.path(), &second, &[], 0);
     assert!(
-        stderr_of(&out).contains(&format!("task {lost} is gone from the server (404); submitting again")),
+        stderr_has(&out, &format!("task {lost} is gone from the server (404); submitting again")),
         "{}",
         show(&out)
     );
@@ -420,10 +415,6 @@ fn an_adopted_task_the_server_lost_is_submitted_again_in_the_same_run() {
     let entry = lock_entry(dir.path(), "a/v0");
     assert_eq!(entry.status, "ready");
     assert!(entry.result_sha256.is_some(), "the result is stored");
-}
-
-fn stderr_of(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// `--sim` runs start an empty simulator each time: assets remembered from an
@@ -443,5 +434,5 @@ fn a_second_sim_run_does_not_try_the_first_runs_assets() {
     let out = run("Briefly summarise");
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(line_of(&stdout(&out), "summary/bigbuckbunny").contains("ready"), "{}", show(&out));
-    assert!(!stderr_of(&out).contains("gone"), "{}", show(&out));
+    assert!(!stderr_has(&out, "gone"), "{}", show(&out));
 }

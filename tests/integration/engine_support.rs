@@ -49,6 +49,11 @@ pub fn run_ok(dir: &Path, sim: &SimProcess, extra: &[&str], code: i32) -> Output
     out
 }
 
+/// The line of a summary or plan table that names `task` (`analysis/video`), or "".
+pub fn line_of<'a>(table: &'a str, task: &str) -> &'a str {
+    table.lines().find(|l| l.trim_start().starts_with(task)).unwrap_or_default()
+}
+
 /// Stdout and stderr for messages.
 pub fn show(out: &Output) -> String {
     format!(

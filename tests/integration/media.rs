@@ -228,9 +228,11 @@ fn local_images_go_as_assets_once_or_inline_as_base64() {
     std::fs::copy(files.join("mark.jpg"), dir.path().join("img/logo.png")).expect("replace logo");
     let plan = vidflow(dir.path()).args(["plan", "workflow.yaml"]).output().expect("plan");
     let plan_out = String::from_utf8_lossy(&plan.stdout);
-    let line = |task: &str| plan_out.lines().find(|l| l.trim_start().starts_with(task)).unwrap_or_default().to_owned();
-    assert!(line("logo/bunny").contains("changed    prompt_v2.media_sources"), "{plan_out}");
-    assert!(line("scenes/bunny").contains("cached"), "{plan_out}");
+    assert!(
+        crate::engine_support::line_of(&plan_out, "logo/bunny").contains("changed    prompt_v2.media_sources"),
+        "{plan_out}"
+    );
+    assert!(crate::engine_support::line_of(&plan_out, "scenes/bunny").contains("cached"), "{plan_out}");
     run_ok(dir.path(), &sim, &[], 0);
     assert_eq!(count(&sim, "POST", "/v1.3/assets"), 3, "the new logo is uploaded");
 }

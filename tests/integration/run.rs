@@ -69,7 +69,7 @@ fn run_without_an_api_key_exits_3_and_says_how_to_fix_it() {
 }
 
 mod outcomes {
-    use crate::engine_support::{run_ok, show};
+    use crate::engine_support::{line_of, run_ok, show};
     use crate::support::SimProcess;
 
     const WORKFLOW: &str = r#"version: 1
@@ -95,10 +95,6 @@ analyses:
         template: "truncated={{result.truncated}} {{result.finish_reason}}"
 "#;
 
-    fn line<'a>(stdout: &'a str, task: &str) -> &'a str {
-        stdout.lines().find(|l| l.trim_start().starts_with(task)).unwrap_or_default()
-    }
-
     /// Issue 5 (d): a failed task shows the server's message and makes the run
     /// exit 1; a truncated one is flagged and still renders; the next run retries
     /// only the failed task.
@@ -109,10 +105,10 @@ analyses:
         std::fs::write(dir.path().join("workflow.yaml"), WORKFLOW).expect("write");
         let out = run_ok(dir.path(), &sim, &[], 1);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(line(&stdout, "full/long").contains("failed"), "{}", show(&out));
-        assert!(line(&stdout, "full/long").contains("[simulated] MEDIA-1"), "{}", show(&out));
-        assert!(line(&stdout, "short/ok").contains("truncated"), "{}", show(&out));
-        assert!(line(&stdout, "short/ok").contains("warning: [simulated] output truncated"), "{}", show(&out));
+        assert!(line_of(&stdout, "full/long").contains("failed"), "{}", show(&out));
+        assert!(line_of(&stdout, "full/long").contains("[simulated] MEDIA-1"), "{}", show(&out));
+        assert!(line_of(&stdout, "short/ok").contains("truncated"), "{}", show(&out));
+        assert!(line_of(&stdout, "short/ok").contains("warning: [simulated] output truncated"), "{}", show(&out));
         assert!(
             stdout.contains("2 ready (0 cached, 1 truncated), 1 failed, 0 rejected; 2 files rendered, 2 changed"),
             "{stdout}"
@@ -165,7 +161,7 @@ analyses:
         write("fail", "");
         let out = run_ok(dir.path(), &sim, &[], 1);
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(line(&stdout, "short/ok").contains("truncated"), "{}", show(&out));
+        assert!(line_of(&stdout, "short/ok").contains("truncated"), "{}", show(&out));
         assert!(stdout.contains("1 truncated, counted as failures"), "{}", show(&out));
         let creates = sim.creates();
         run_ok(dir.path(), &sim, &["--on-truncated", "warn"], 0);

@@ -5,10 +5,10 @@
 use crate::engine_support::{count, run_ok, show};
 use crate::support::{SimProcess, fixture, vidflow};
 
-fn status_of(plan: &[u8], task: &str) -> String {
-    let text = String::from_utf8_lossy(plan);
-    let line = text.lines().find(|l| l.trim_start().starts_with(task)).unwrap_or_default();
-    line.split_whitespace().nth(1).unwrap_or_default().to_owned()
+/// The status column of `task`'s line in a plan or status table.
+fn status_of(table: &[u8], task: &str) -> String {
+    let text = String::from_utf8_lossy(table);
+    crate::engine_support::line_of(&text, task).split_whitespace().nth(1).unwrap_or_default().to_owned()
 }
 
 /// Regression: after `run --sim`, a run against the API took the simulated results
