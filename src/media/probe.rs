@@ -153,7 +153,7 @@ mod tests {
     use super::*;
 
     fn video(name: &str) -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/videos").join(name)
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/videos").join(name)
     }
 
     #[test]

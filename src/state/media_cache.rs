@@ -521,7 +521,7 @@ mod tests {
     /// A real file in a temporary directory, copied from a shared sample video,
     /// with its mtime an hour back so that its entry is not racy.
     fn old_copy(dir: &Path, name: &str) -> PathBuf {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/videos/carphone_pristine.mp4");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/videos/carphone_pristine.mp4");
         let path = dir.join(name);
         std::fs::write(&path, std::fs::read(src).expect("sample video")).expect("copy");
         set_mtime(&path, SystemTime::now() - Duration::from_secs(3600));

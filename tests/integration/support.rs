@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use assert_cmd::cargo::CommandCargoExt;
 
-/// The shared sample videos (see shared/data/videos/NOTICE.md).
+/// The sample videos the quickstart ships (see its videos/NOTICE.md).
 pub fn videos_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/videos")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/videos")
 }
 
 /// Copies `tests/fixtures/NAME` (without `expected/`) into a fresh temporary
-/// directory and links `videos/` to the shared sample videos.
+/// directory and links `videos/` to the quickstart's sample videos.
 pub fn fixture(name: &str) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -24,15 +24,14 @@ pub fn fixture(name: &str) -> tempfile::TempDir {
     dir
 }
 
-/// Copies the recipe `workflows/NAME` into a fresh temporary directory, without its
-/// `videos` link and without the outputs and state of local runs (`out/`,
-/// `.vidflow/`, `vidflow.lock`), and links `videos/` to the shared sample videos.
+/// Copies the recipe `workflows/NAME` into a fresh temporary directory as a user
+/// would copy it (its own `videos/` included), without the outputs and state of
+/// local runs (`out/`, `.vidflow/`, `vidflow.lock`).
 /// Its expected files are in `tests/fixtures/recipes/NAME/expected`.
 pub fn recipe(name: &str) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("workflows").join(name);
     let dir = tempfile::tempdir().expect("tempdir");
     copy_tree(&src, dir.path(), &["out", ".vidflow", "vidflow.lock"]);
-    std::os::unix::fs::symlink(videos_dir(), dir.path().join("videos")).expect("symlink videos");
     dir
 }
 
