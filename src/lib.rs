@@ -9,6 +9,7 @@ pub mod engine;
 pub mod media;
 pub mod plan;
 pub mod render;
+pub mod review;
 pub mod sim;
 pub mod state;
 pub mod workflow;

@@ -23,6 +23,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Re-render every output from stored results, without network access.
     Render(RenderArgs),
+    /// Build a static review site (player, timelines, thumbnails) from stored results.
+    Review(ReviewArgs),
     /// Show the stored state of each task (`--refresh` asks the API).
     Status(StatusArgs),
     /// Serve the offline simulator of the API on a loopback port.
@@ -82,6 +84,20 @@ pub struct RenderArgs {
     #[arg(required = true, value_name = "WORKFLOW")]
     pub workflows: Vec<PathBuf>,
     /// Render from the results of `run --sim` runs instead of the API's.
+    #[arg(long)]
+    pub sim: bool,
+}
+
+/// Arguments of `review`.
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Workflow files.
+    #[arg(required = true, value_name = "WORKFLOW")]
+    pub workflows: Vec<PathBuf>,
+    /// Directory of the site (default: `review/` beside each workflow).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Build from the results of `run --sim` runs instead of the API's.
     #[arg(long)]
     pub sim: bool,
 }

@@ -8,6 +8,7 @@ mod completions;
 mod init;
 mod plan;
 mod progress;
+mod review;
 mod run;
 pub mod schema;
 mod sim;
@@ -41,6 +42,7 @@ async fn dispatch(cli: Cli) -> i32 {
         Command::Run(args) => run::run(args).await,
         Command::Check(args) => run::check(&args),
         Command::Render(args) => run::render(&args),
+        Command::Review(args) => review::run(&args),
         Command::Status(args) => status::status(&args).await,
         Command::Sim(args) => sim::serve(args).await,
         Command::Plan(args) => plan::run(&args),

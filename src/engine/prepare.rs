@@ -168,7 +168,7 @@ const MAX_EXAMINERS: usize = 8;
 
 /// `f` over `items` on up to [`MAX_EXAMINERS`] threads (no more than the machine
 /// has cores); results in the order of `items`.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Mutex, PoisonError};
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);

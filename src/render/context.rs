@@ -130,7 +130,7 @@ pub fn report(workflow: &Workflow, tasks: &[Value], summary: Value) -> Value {
 
 /// `{definition id: [{start_time, end_time, metadata}]}` with times in seconds
 /// (RES-3, RES-5); tolerant of missing keys and odd entries (RES-4).
-fn segments(data: Option<&Value>) -> Value {
+pub fn segments(data: Option<&Value>) -> Value {
     let Some(Value::Object(defs)) = data else {
         return Value::Object(Map::new());
     };

@@ -48,7 +48,7 @@
 
 mod logic;
 mod text;
-mod time;
+pub(crate) mod time;
 
 #[cfg(test)]
 mod tests;

@@ -15,6 +15,7 @@ mod media_generated;
 mod recipes;
 mod render;
 mod resume;
+mod review;
 mod run;
 mod sim_assets;
 mod sim_faults;

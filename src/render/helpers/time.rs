@@ -36,7 +36,7 @@ fn millis(a: &Args<'_, '_>, i: usize) -> Result<u64, RenderError> {
 
 /// `hh:mm:ss<sep>mmm`; hours take as many digits as they need (`100:00:00.000`), never
 /// wrapping at 24 or 100.
-fn clock(ms: u64, sep: char) -> String {
+pub(crate) fn clock(ms: u64, sep: char) -> String {
     let s = ms / 1000;
     format!("{:02}:{:02}:{:02}{sep}{:03}", s / 3600, s / 60 % 60, s % 60, ms % 1000)
 }
