@@ -62,7 +62,7 @@ fn workflow(out: &mut String, site: &Site<'_>, wf: &WorkflowView) {
 
 fn row(out: &mut String, site: &Site<'_>, wf: &WorkflowView, video: &VideoView) {
     let page = href(site.root, &site.root.join(page::rel(wf, video)));
-    out.push_str("<tr><td class=\"video-cell\">");
+    out.push_str("<tr><td><div class=\"video-cell\">");
     let thumb = video.media.as_ref().and_then(|m| site.frame(site.root, video, poster_time(m.duration)));
     match thumb {
         Some(src) => put!(
@@ -86,11 +86,11 @@ fn row(out: &mut String, site: &Site<'_>, wf: &WorkflowView, video: &VideoView) 
         Source::AssetId(a) => format!("asset {a}"),
         Source::VideoId(v) => format!("video {v}"),
     };
-    put!(out, "<span class=\"src\">{}</span></div></td>", Esc(&source));
+    put!(out, "<span class=\"src\">{}</span></div></div></td>", Esc(&source));
     for a in &wf.analyses {
         out.push_str("<td>");
         match video.tasks.iter().find(|t| &t.analysis == a) {
-            Some(t) => cell(out, site.root, t),
+            Some(t) => cell(out, site.root, &format!("{page}#analysis-{a}"), t),
             None => out.push_str("<span class=\"null\">–</span>"),
         }
         out.push_str("</td>");
@@ -104,13 +104,17 @@ fn row(out: &mut String, site: &Site<'_>, wf: &WorkflowView, video: &VideoView) 
     );
 }
 
-/// A task's status, the reason it has no result, and links to its outputs.
-fn cell(out: &mut String, root: &Path, t: &TaskView) {
+/// A task's status (linking to its section of the video's page), its tokens or
+/// the reason it has no result, and links to its outputs.
+fn cell(out: &mut String, root: &Path, section: &str, t: &TaskView) {
     let truncated = t.result.as_ref().is_some_and(|r| r.truncated);
     let (class, word) = html::badge(&t.status, truncated);
-    put!(out, "<span class=\"badge {class}\">{word}</span>");
+    put!(out, "<a class=\"badge {class}\" href=\"{}\">{word}</a>", Esc(section));
     if let Some(why) = html::no_result_reason(&t.status) {
         put!(out, "<span class=\"why-short {class}\">{}</span>", Esc(&why));
+    }
+    if t.result.is_some() {
+        put!(out, "<span class=\"why-short\">{}</span>", html::count(tokens(t), "token"));
     }
     for p in &t.outputs {
         let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -95,6 +95,7 @@ pub fn render(site: &Site<'_>, wf: &WorkflowView, video: &VideoView) -> String {
     out.push_str("<p class=\"now\" id=\"now\" aria-live=\"polite\"></p>\n");
     tracks(&mut out, video);
     facts(&mut out, &dir, video);
+    contents(&mut out, video);
     out.push_str("</div>\n<div class=\"results\">\n");
     for task in &video.tasks {
         analysis(&mut out, site, &dir, video, task);
@@ -217,7 +218,28 @@ fn tracks(out: &mut String, video: &VideoView) {
         }
         out.push_str("<span class=\"playhead\"></span></div></div>\n");
     }
+    put!(
+        out,
+        "<div class=\"track scale\"><span></span><div class=\"ticks\"><span>0:00</span><span>{}</span></div></div>\n",
+        html::clock(duration)
+    );
     out.push_str("</div>\n");
+}
+
+/// Each analysis with its status, linking to its section.
+fn contents(out: &mut String, video: &VideoView) {
+    out.push_str("<nav class=\"toc\"><h2>Analyses</h2><ul>");
+    for t in &video.tasks {
+        let truncated = t.result.as_ref().is_some_and(|r| r.truncated);
+        let (class, word) = html::badge(&t.status, truncated);
+        put!(
+            out,
+            "<li><a href=\"#analysis-{}\">{}</a><span class=\"badge {class}\">{word}</span></li>",
+            Esc(&t.analysis),
+            Esc(&t.analysis)
+        );
+    }
+    out.push_str("</ul></nav>\n");
 }
 
 fn facts(out: &mut String, dir: &Path, video: &VideoView) {
@@ -356,7 +378,7 @@ fn segment_table(out: &mut String, site: &Site<'_>, dir: &Path, video: &VideoVie
         match site.frame(dir, video, s.start) {
             Some(src) => put!(
                 out,
-                "<img class=\"thumb\" src=\"{}\" alt=\"Frame at {}\" width=\"160\">",
+                "<img class=\"thumb\" src=\"{}\" alt=\"Frame at {}\" width=\"120\">",
                 Esc(&src),
                 html::clock(s.start)
             ),

@@ -302,17 +302,17 @@ analyses:
     ok(&out, 0);
     assert!(stdout(&out).contains("2 of 5 tasks with a result, 3 video pages"), "{}", show(&out));
     let index = std::fs::read_to_string(dir.path().join("review/index.html")).expect("index");
-    assert!(
-        index
-            .contains("<span class=\"badge failed\">failed</span><span class=\"why-short failed\">[simulated] MEDIA-1"),
-        "{index}"
-    );
-    assert!(index.contains("<span class=\"badge truncated\">truncated</span>"), "{index}");
-    assert!(index.contains("<span class=\"badge rejected\">rejected</span><span class=\"why-short rejected\">MEDIA-1: height 272 &lt; 360"), "{index}");
-    assert!(
-        index.contains("<span class=\"badge none\">no result</span><span class=\"why-short none\">not run yet</span>"),
-        "{index}"
-    );
+    for (task, html) in [
+        ("full/long", "failed</a><span class=\"why-short failed\">[simulated] MEDIA-1"),
+        ("short/ok", "truncated</a><span class=\"why-short\">"),
+        ("local/bikes", "rejected</a><span class=\"why-short rejected\">MEDIA-1: height 272 &lt; 360"),
+        ("later/ok", "no result</a><span class=\"why-short none\">not run yet</span>"),
+        ("full/ok", "ready</a><span class=\"why-short\">"),
+    ] {
+        let (analysis, video) = task.split_once('/').expect("analysis/video");
+        let link = format!("href=\"partial/{video}.html#analysis-{analysis}\">{html}");
+        assert!(index.contains(&link), "{task}: {link}\n{index}");
+    }
     let ok_page = std::fs::read_to_string(dir.path().join("review/partial/ok.html")).expect("page");
     assert!(ok_page.contains("Cut at max_tokens (finish_reason: length)"), "{ok_page}");
     assert!(ok_page.contains("No playable source: the video is indexed video `sim-vid-ok`."), "{ok_page}");
