@@ -57,8 +57,8 @@ pub fn run(args: &ReviewArgs) -> i32 {
             built.frames.reused,
             super::output::count(built.changed, "file"),
         );
-        let sim_only = list.iter().any(|(p, _)| Scope::Sim.root(&p.workflow.dir).is_dir());
-        if built.results == 0 && !args.sim && sim_only {
+        let sim_state = list.iter().any(|(p, _)| Scope::Sim.root(&p.workflow.dir).is_dir());
+        if built.results == 0 && !args.sim && sim_state {
             errln!("hint: results of `run --sim` are kept apart; `vidflow review --sim` shows them");
         }
     }

@@ -58,7 +58,9 @@ pub enum OutError {
 /// compared after resolving symbolic links of their existing parts.
 pub fn check_out(out: &Path, workflows: &[&Prepared]) -> Result<(), OutError> {
     let shown = out.display().to_string();
-    let real_out = resolve(out);
+    // Where the site is written: the path made absolute lexically (see `absolute`).
+    let out = absolute(out);
+    let real_out = resolve(&out);
     for p in workflows {
         let wf = &p.workflow;
         let dir = resolve(&wf.dir);
@@ -85,7 +87,7 @@ pub fn check_out(out: &Path, workflows: &[&Prepared]) -> Result<(), OutError> {
         }
     }
     let foreign =
-        std::fs::read_dir(out).is_ok_and(|mut entries| entries.next().is_some()) && !out.join(MARKER).is_file();
+        std::fs::read_dir(&out).is_ok_and(|mut entries| entries.next().is_some()) && !out.join(MARKER).is_file();
     if foreign {
         return Err(OutError::Foreign { out: shown });
     }
